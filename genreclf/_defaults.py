@@ -1,0 +1,12 @@
+"""Defaults shared by every module: one constant each, imported, never copied."""
+
+#: Sample rate of GTZAN and of every feature table derived from it (Hz).
+SR = 22050
+#: STFT window and hop used by librosa's defaults and by the published GTZAN tables.
+N_FFT = 2048
+HOP_LENGTH = 512
+#: The ten GTZAN genres, in the order of the published tables.
+GENRES = ("blues", "classical", "country", "disco", "hiphop",
+          "jazz", "metal", "pop", "reggae", "rock")
+#: Length of one published 3-second segment of the GTZAN tables (samples at 22,050 Hz).
+SEGMENT_SAMPLES = 66149

@@ -1,0 +1,166 @@
+"""Audio decoding: the only place in genreclf that opens an audio file.
+
+Every failure becomes an :class:`AudioLoadError` that names the file (or the array) and the cause,
+so a batch of thousands of clips reports *which* clip is bad and *why*.
+"""
+import os
+
+import numpy as np
+
+from ._defaults import SR
+
+__all__ = ["AudioLoadError", "AudioLoadWarning", "load_audio", "check_signal", "fix_length"]
+
+
+class AudioLoadError(ValueError):
+    """A clip could not be decoded or is not usable audio (silent, non-finite, too short...)."""
+
+
+def _describe(source):
+    if isinstance(source, (str, os.PathLike)):
+        return repr(os.fspath(source))
+    return f"array of shape {np.shape(source)}"
+
+
+def _to_float(y):
+    """Integer PCM → float32 in [-1, 1); floats → float32. Channels stay on axis 0."""
+    y = np.asarray(y)
+    if y.dtype.kind == "i":
+        return (y / float(2 ** (8 * y.dtype.itemsize - 1))).astype(np.float32)
+    if y.dtype.kind == "u":
+        half = 2 ** (8 * y.dtype.itemsize - 1)
+        return ((y.astype(np.float64) - half) / half).astype(np.float32)
+    if y.dtype.kind == "b":
+        raise TypeError("boolean arrays are not audio")
+    if y.dtype.kind not in "f":
+        raise TypeError(f"expected a numeric array of samples, got dtype {y.dtype}")
+    return y.astype(np.float32, copy=False)
+
+
+def _read_file(path, offset, duration):
+    import soundfile as sf
+
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError("file not found")
+    if os.path.isdir(path):
+        raise IsADirectoryError("is a directory, not an audio file")
+    if os.path.getsize(path) == 0:
+        raise ValueError("file is empty (0 bytes)")
+    with sf.SoundFile(path) as f:
+        sr_native = f.samplerate
+        start = int(round(offset * sr_native))
+        if start:
+            f.seek(min(start, f.frames))
+        frames = -1 if duration is None else int(round(duration * sr_native))
+        y = f.read(frames=frames, dtype="float32", always_2d=True).T  # (channels, samples)
+    return y, sr_native
+
+
+def load_audio(source, *, sr=SR, orig_sr=None, offset=0.0, duration=None, mono=True):
+    """Load a clip as a float32 signal at ``sr`` Hz.
+
+    Parameters
+    ----------
+    source : str, os.PathLike or np.ndarray [shape=(n,) or (n_channels, n)]
+        A path to an audio file (anything libsndfile reads: WAV, FLAC, OGG, MP3...) or samples.
+        Integer arrays are read as PCM and scaled to [-1, 1).
+    sr : int > 0 or None
+        Target sample rate; ``None`` keeps the native rate of a file.
+    orig_sr : int > 0 or None
+        Sample rate of an array ``source``; default ``sr`` (no resampling).
+    offset, duration : float >= 0, float > 0 or None
+        Start reading after ``offset`` seconds and read at most ``duration`` seconds.
+    mono : bool
+        Average the channels.
+
+    Returns
+    -------
+    y : np.ndarray [shape=(n,) or (n_channels, n)], float32
+    sr : int
+
+    Raises
+    ------
+    AudioLoadError
+        For anything that cannot be read or is not usable audio, naming the file and the cause.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y, sr = load_audio(np.zeros(44100, dtype=np.int16) + 100, sr=22050, orig_sr=44100)
+    >>> y.shape, sr
+    ((22050,), 22050)
+    """
+    if sr is not None and (not np.isscalar(sr) or sr <= 0):
+        raise ValueError(f"sr={sr!r} must be a positive number or None")
+    if offset < 0:
+        raise ValueError(f"offset={offset!r} must be >= 0")
+    if duration is not None and duration <= 0:
+        raise ValueError(f"duration={duration!r} must be > 0 or None")
+    try:
+        if isinstance(source, (str, os.PathLike)):
+            y, native = _read_file(source, offset, duration)
+        else:
+            y = _to_float(source)
+            native = orig_sr or sr
+            if native is None:
+                raise ValueError("the sample rate of an array is unknown: pass orig_sr or sr")
+            if y.ndim not in (1, 2):
+                raise ValueError(f"expected a 1-D signal or a 2-D (channels, samples) array, got {y.ndim}-D")
+            start = int(round(offset * native))
+            stop = None if duration is None else start + int(round(duration * native))
+            y = y[..., start:stop]
+        if mono and y.ndim == 2:
+            y = y.mean(axis=0) if y.shape[0] > 1 else y[0]
+        if sr is not None and native != sr and y.shape[-1] > 0:
+            import librosa
+
+            y = librosa.resample(y, orig_sr=native, target_sr=sr, res_type="soxr_hq")
+        return np.ascontiguousarray(y, dtype=np.float32), (sr or native)
+    except AudioLoadError:
+        raise
+    except Exception as err:  # soundfile, librosa and numpy raise many types; name the file and keep the cause
+        raise AudioLoadError(f"cannot load {_describe(source)}: {err}") from err
+
+
+def check_signal(y, *, min_samples=1, source=None):
+    """Raise :class:`AudioLoadError` unless ``y`` is usable audio.
+
+    Usable means: at least ``min_samples`` samples (e.g. one FFT window), only finite values, not all zero.
+    ``source`` names the clip in the message.
+    """
+    name = _describe(y if source is None else source)
+    n = y.shape[-1]
+    if n == 0:
+        raise AudioLoadError(f"{name} is empty (0 samples)")
+    bad = int(np.size(y) - np.count_nonzero(np.isfinite(y)))
+    if bad:
+        raise AudioLoadError(f"{name} has {bad} NaN or infinite sample(s)")
+    if n < min_samples:
+        raise AudioLoadError(f"{name} has {n} samples, shorter than one FFT window ({min_samples} samples)")
+    if not np.any(y):
+        raise AudioLoadError(f"{name} is silent (every sample is zero)")
+    return y
+
+
+def fix_length(y, n_samples):
+    """Zero-pad or trim the last axis of ``y`` to exactly ``n_samples``."""
+    n = y.shape[-1]
+    if n >= n_samples:
+        return y[..., :n_samples]
+    pad = [(0, 0)] * (y.ndim - 1) + [(0, n_samples - n)]
+    return np.pad(y, pad)
+
+
+class AudioLoadWarning(UserWarning):
+    """Some clips of a batch could not be used and became NaN rows (``on_error="nan"``).
+
+    ``failures`` lists ``(index, source, cause)`` for every such clip.
+    """
+
+    def __init__(self, message, failures=()):
+        super().__init__(message)
+        self.failures = list(failures)
+
+    def __reduce__(self):
+        return type(self), (self.args[0], self.failures)
