@@ -8,7 +8,9 @@ same numbers (tests prove equality) several times faster.
 """
 import numpy as np
 
-from .._defaults import HOP_LENGTH, N_FFT, SR
+import warnings
+
+from .._defaults import HOP_LENGTH, N_FFT, SEGMENT_SAMPLES, SR
 from .base import BaseAudioTransformer
 
 __all__ = ["GTZAN_COLUMNS", "GTZANFeatures", "gtzan_features", "median_filter_reflect", "hpss"]
@@ -123,6 +125,15 @@ class GTZANFeatures(BaseAudioTransformer):
 
     Parameters
     ----------
+    segments : int > 0 or None, default=None
+        ``None``: one row of 57 features per clip (the 30 s table), shape ``(n_clips, 57)``.
+        An int ``k``: features of the first ``k`` consecutive segments of ``segment_samples`` samples of
+        each clip, shape ``(n_clips, k, 57)`` — the published 3 s table is ``segments=10`` (segment ``j``
+        of ``blues.00042.wav`` is its row ``blues.00042.j.wav``). One row of ``X`` stays one clip, so
+        cross-validation cannot split a song's segments; a segment that does not fit in a clip is NaN
+        (with a warning). ``genreclf.datasets.segment_table`` flattens the result into the published layout.
+    segment_samples : int > 0, default=66149
+        Length of one segment; the published 3 s segments are 66,149 samples at 22,050 Hz.
     input, sr, offset, duration, n_jobs, memory, on_error, verbose
         See :class:`~genreclf.features.base.BaseAudioTransformer`. The published tables use
         ``sr=22050`` and each file's own length (``duration=None``).
@@ -136,8 +147,10 @@ class GTZANFeatures(BaseAudioTransformer):
     ((2, 57), 'chroma_stft_mean', 'mfcc20_var')
     """
 
-    def __init__(self, *, input="auto", sr=SR, offset=0.0, duration=None, n_jobs=None, memory=None,
-                 on_error="raise", verbose=0):
+    def __init__(self, *, segments=None, segment_samples=SEGMENT_SAMPLES, input="auto", sr=SR, offset=0.0,
+                 duration=None, n_jobs=None, memory=None, on_error="raise", verbose=0):
+        self.segments = segments
+        self.segment_samples = segment_samples
         self.input = input
         self.sr = sr
         self.offset = offset
@@ -147,8 +160,24 @@ class GTZANFeatures(BaseAudioTransformer):
         self.on_error = on_error
         self.verbose = verbose
 
+    def _check_params(self):
+        super()._check_params()
+        if self.segments is not None and not (isinstance(self.segments, (int, np.integer)) and self.segments > 0):
+            raise ValueError(f"segments={self.segments!r} must be a positive int or None")
+        if not (isinstance(self.segment_samples, (int, np.integer)) and self.segment_samples >= N_FFT):
+            raise ValueError(f"segment_samples={self.segment_samples!r} must be an int >= {N_FFT} (one FFT window)")
+
     def _extract(self, y):
-        return gtzan_features(y, self.sr)
+        if self.segments is None:
+            return gtzan_features(y, self.sr)
+        out = np.full((self.segments, len(GTZAN_COLUMNS)), np.nan)
+        n_fit = min(self.segments, len(y) // self.segment_samples)
+        for k in range(n_fit):
+            out[k] = gtzan_features(y[k * self.segment_samples:(k + 1) * self.segment_samples], self.sr)
+        if n_fit < self.segments:
+            warnings.warn(f"a clip of {len(y)} samples holds {n_fit} of {self.segments} segments of "
+                          f"{self.segment_samples} samples; the other {self.segments - n_fit} are NaN", stacklevel=2)
+        return out
 
     def _coef_names(self):
         return list(GTZAN_COLUMNS)
