@@ -1,0 +1,49 @@
+"""Shared fixtures. Real GTZAN material lives in ``../shared`` beside the checkout; tests that need it
+skip cleanly when it is absent, and synthetic signals keep the suite meaningful without it."""
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+SR = 22050
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("GENRECLF_SHARED", REPO.parent / "shared"))
+CORRUPT = "jazz.00054.wav"
+
+
+@pytest.fixture(scope="session")
+def shared_dir():
+    if not (SHARED / "data").is_dir():
+        pytest.skip(f"shared data not found at {SHARED}")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def subset_paths(shared_dir):
+    """The 46 good real GTZAN clips (sorted), without the corrupt one."""
+    paths = sorted(p for p in (shared_dir / "data" / "gtzan_subset").glob("*/*.wav") if p.name != CORRUPT)
+    if not paths:
+        pytest.skip("no clips in shared/data/gtzan_subset")
+    return [str(p) for p in paths]
+
+
+@pytest.fixture(scope="session")
+def corrupt_clip(shared_dir):
+    path = shared_dir / "data" / "gtzan_subset" / "jazz" / CORRUPT
+    if not path.exists():
+        pytest.skip("the corrupt clip is absent")
+    return str(path)
+
+
+@pytest.fixture
+def tone():
+    """1 s of a 440 Hz sine at 22,050 Hz, float32."""
+    t = np.arange(SR) / SR
+    return (0.5 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+
+
+@pytest.fixture
+def noise():
+    """1 s of white noise at 22,050 Hz, float32."""
+    return np.random.default_rng(0).normal(scale=0.1, size=SR).astype(np.float32)
