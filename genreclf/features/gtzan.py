@@ -13,7 +13,8 @@ import warnings
 from .._defaults import HOP_LENGTH, N_FFT, SEGMENT_SAMPLES, SR
 from .base import BaseAudioTransformer
 
-__all__ = ["GTZAN_COLUMNS", "GTZANFeatures", "gtzan_features", "median_filter_reflect", "hpss"]
+__all__ = ["GTZAN_COLUMNS", "GTZANFeatures", "gtzan_features", "median_filter_reflect", "harmonic_stft", "istft",
+           "zero_crossing_rate", "spectral_shape", "estimate_tuning"]
 
 #: The 57 feature columns, in the order of the published tables.
 GTZAN_COLUMNS = tuple(
@@ -42,24 +43,156 @@ def median_filter_reflect(a, width, axis=-1):
         from scipy.ndimage import median_filter
 
         return np.moveaxis(median_filter(a, size=[1] * (a.ndim - 1) + [width], mode="reflect"), -1, axis)
-    padded = np.ascontiguousarray(np.pad(a, [(0, 0)] * (a.ndim - 1) + [(half, half)], mode="symmetric"))
+    padded = np.empty(a.shape[:-1] + (n + 2 * half,), dtype=a.dtype)   # symmetric padding, by hand:
+    padded[..., half:half + n] = a                                       # np.pad is several times slower
+    padded[..., :half] = a[..., half - 1::-1] if half else padded[..., :0]
+    padded[..., half + n:] = a[..., :n - half - 1:-1] if half else padded[..., :0]
     out = bn.move_median(padded, window=width, axis=-1)[..., 2 * half:]
     return np.moveaxis(out.astype(a.dtype, copy=False), -1, axis)
 
 
-def hpss(stft, kernel_size=31):
-    """Harmonic and percussive parts of a complex STFT, exactly as ``librosa.decompose.hpss(stft)``.
+def _harmonic_part(stft, harm, perc):
+    """``stft *= softmask(harm, perc, power=2, split_zeros=True)`` in one pass (numba, in place)."""
+    from numba import njit
 
-    Returns ``(stft_harmonic, stft_percussive)``.
+    global _harmonic_part_kernel
+    if _harmonic_part_kernel is None:
+        @njit(cache=True, nogil=True)
+        def kernel(stft, harm, perc, tiny):
+            for i in range(stft.shape[0]):
+                for j in range(stft.shape[1]):
+                    h, p = harm[i, j], perc[i, j]
+                    z = max(h, p)
+                    if z < tiny:
+                        stft[i, j] *= 0.5
+                    else:
+                        h, p = h / z, p / z
+                        stft[i, j] *= (h * h) / (h * h + p * p)
+        _harmonic_part_kernel = kernel
+    if stft.flags.f_contiguous:  # librosa's STFT: walk memory in order
+        harm, perc = np.asfortranarray(harm), np.asfortranarray(perc)
+        _harmonic_part_kernel(stft.T, harm.T, perc.T, np.finfo(harm.dtype).tiny)
+    else:
+        _harmonic_part_kernel(stft, harm, perc, np.finfo(harm.dtype).tiny)
+    return stft
+
+
+_harmonic_part_kernel = None
+
+
+def harmonic_stft(stft, S=None, kernel_size=31):
+    """The harmonic part of a complex STFT, as ``librosa.decompose.hpss(stft)[0]``, computed in place.
+
+    librosa multiplies the STFT by the soft mask ``H**2 / (H**2 + P**2)`` (H, P: the magnitude median
+    filtered along time and along frequency; zero bins split evenly); the percussive part is the STFT
+    times the complement. ``S`` is ``abs(stft)`` if already computed.
+    """
+    S = np.abs(stft) if S is None else S
+    harm = median_filter_reflect(S, kernel_size, axis=-1)
+    perc = median_filter_reflect(S, kernel_size, axis=-2)
+    return _harmonic_part(stft, harm, perc)
+
+
+def istft(stft, *, n_fft=N_FFT, hop_length=HOP_LENGTH, length=None):
+    """``librosa.istft(stft, n_fft=n_fft, hop_length=hop_length, length=length)`` (Hann, centred).
+
+    When the hop divides the window (librosa's default quarter hop), overlap-add is ``n_fft // hop``
+    shifted block sums of one batched inverse FFT; other hops use librosa itself.
+    """
+    import librosa
+    import scipy.fft
+
+    n_frames = stft.shape[-1]
+    if stft.ndim != 2 or n_fft % hop_length or length is None:
+        return librosa.istft(stft, n_fft=n_fft, hop_length=hop_length, length=length)
+    n_frames = min(n_frames, int(np.ceil((length + 2 * (n_fft // 2)) / hop_length)))
+    window = librosa.filters.get_window("hann", n_fft, fftbins=True).astype(np.float32)
+    frames = scipy.fft.irfft(np.ascontiguousarray(stft[:, :n_frames].T), n=n_fft, axis=-1)
+    frames *= window                                              # (n_frames, n_fft)
+    ratio = n_fft // hop_length
+    blocks = np.zeros((n_frames + ratio - 1, hop_length), dtype=frames.dtype)
+    parts = frames.reshape(n_frames, ratio, hop_length)
+    for k in range(ratio):
+        blocks[k:k + n_frames] += parts[:, k]
+    y = blocks.ravel()
+    wss = librosa.filters.window_sumsquare(window="hann", n_frames=n_frames, hop_length=hop_length,
+                                           win_length=n_fft, n_fft=n_fft, dtype=y.dtype)
+    nonzero = wss > np.finfo(wss.dtype).tiny
+    y[nonzero] /= wss[nonzero]
+    start = n_fft // 2
+    return librosa.util.fix_length(y[start:start + length], size=length)
+
+
+def zero_crossing_rate(y, frame_length=N_FFT, hop_length=HOP_LENGTH, threshold=1e-10):
+    """``librosa.feature.zero_crossing_rate(y)`` (centred frames, edge padding) from one cumulative sum.
+
+    librosa counts, per frame, the sign changes between consecutive samples of the frame (``pad=False``);
+    counting them once over the signal and differencing a cumulative sum gives the same integers.
+    """
+    half = frame_length // 2
+    padded = np.pad(y, (half, half), mode="edge")
+    negative = padded < -threshold                       # signbit after zeroing |y| <= threshold
+    crossings = np.concatenate(([0], np.cumsum(negative[1:] != negative[:-1])))
+    n_frames = 1 + (len(padded) - frame_length) // hop_length
+    starts = np.arange(n_frames) * hop_length
+    counts = crossings[starts + frame_length - 1] - crossings[starts]
+    return (counts / frame_length)[np.newaxis, :]
+
+
+def spectral_shape(S, sr=SR, n_fft=N_FFT, roll_percent=0.85):
+    """Spectral centroid, bandwidth and roll-off of a magnitude spectrogram, from one moment product.
+
+    Equal (to float rounding) to ``librosa.feature.spectral_centroid(S=S)``, ``spectral_bandwidth(S=S)``
+    and ``spectral_rolloff(S=S)``, which each normalise and sweep ``S`` separately: the centroid is
+    ``M1/M0`` and the squared bandwidth ``M2/M0 - centroid**2`` with ``Mk = sum_f S f**k``. Like
+    librosa, a frame whose total magnitude is below float32 ``tiny`` is not normalised.
+
+    Returns ``(centroid, bandwidth, rolloff)``, each of shape ``(1, n_frames)``.
     """
     import librosa
 
-    S, phase = librosa.magphase(stft)
-    harm = median_filter_reflect(S, kernel_size, axis=-1)
-    perc = median_filter_reflect(S, kernel_size, axis=-2)
-    mask_harm = librosa.util.softmask(harm, perc, power=2.0, split_zeros=True)
-    mask_perc = librosa.util.softmask(perc, harm, power=2.0, split_zeros=True)
-    return (S * mask_harm) * phase, (S * mask_perc) * phase
+    freq = librosa.fft_frequencies(sr=sr, n_fft=n_fft)
+    m0, m1, m2 = np.stack([np.ones_like(freq), freq, freq ** 2]) @ S.astype(np.float64)
+    norm = np.where(m0 < np.finfo(S.dtype).tiny, 1.0, m0)
+    centroid = m1 / norm
+    bandwidth = np.sqrt(np.maximum(m2 / norm - 2 * centroid * m1 / norm + centroid ** 2 * m0 / norm, 0.0))
+    cumulative = np.cumsum(S, axis=-2)
+    rolloff = freq[np.argmax(cumulative >= roll_percent * cumulative[-1], axis=-2)]
+    return centroid[np.newaxis], bandwidth[np.newaxis], rolloff[np.newaxis]
+
+
+def estimate_tuning(power, sr=SR, n_fft=N_FFT, *, fmin=150.0, fmax=4000.0, threshold=0.1, bins_per_octave=12):
+    """``librosa.estimate_tuning(S=power, sr=sr)`` computed on the pitch-tracking band only.
+
+    librosa's ``piptrack`` interpolates and peak-picks the whole spectrogram, then keeps the bins in
+    ``[fmin, fmax)``; every step is local in frequency (a bin and its two neighbours), so the band plus one
+    bin on each side gives the same peaks and the same tuning at a fraction of the cost.
+    """
+    import librosa
+
+    freqs = librosa.fft_frequencies(sr=sr, n_fft=n_fft)
+    band = np.flatnonzero((max(fmin, 0) <= freqs) & (freqs < min(fmax, sr / 2)))
+    try:
+        from librosa.core.pitch import _parabolic_interpolation
+    except ImportError:  # pragma: no cover - private helper moved: fall back to the full computation
+        _parabolic_interpolation = None
+    if _parabolic_interpolation is None or len(band) == 0 or band[0] < 1 or band[-1] + 2 > power.shape[-2]:
+        return librosa.estimate_tuning(S=power, sr=sr, n_fft=n_fft, bins_per_octave=bins_per_octave)
+    lo, hi = band[0], band[-1] + 1
+    sub = power[lo - 1:hi + 1]                                   # the band and one neighbour each side
+    ref = threshold * power.max(axis=-2, keepdims=True)
+    avg = np.gradient(sub, axis=-2)[1:-1]
+    shift = _parabolic_interpolation(sub, axis=-2)[1:-1]
+    gated = sub * (sub > ref)
+    inner = gated[1:-1]
+    peaks = (inner > gated[:-2]) & (inner >= gated[2:])           # librosa.util.localmax along frequency
+    rows, cols = np.nonzero(peaks)
+    pitch = (rows + lo + shift[rows, cols]) * float(sr) / n_fft
+    mag = sub[1:-1][rows, cols] + 0.5 * avg[rows, cols] * shift[rows, cols]
+    positive = pitch > 0
+    level = np.median(mag[positive]) if positive.any() else 0.0
+    return librosa.pitch_tuning(pitch[(mag >= level) & positive], resolution=0.01,
+                                bins_per_octave=bins_per_octave)
 
 
 def _mean_var(x):
@@ -92,16 +225,13 @@ def gtzan_features(y, sr=SR, *, n_fft=N_FFT, hop_length=HOP_LENGTH):
     mag = np.abs(stft)
     power = mag ** 2
     kw = dict(sr=sr, n_fft=n_fft, hop_length=hop_length)
-    chroma = librosa.feature.chroma_stft(S=power, **kw)
+    chroma = librosa.feature.chroma_stft(S=power, tuning=estimate_tuning(power, sr, n_fft), **kw)
     rms = librosa.feature.rms(y=y, frame_length=n_fft, hop_length=hop_length)
-    centroid = librosa.feature.spectral_centroid(S=mag, **kw)
-    bandwidth = librosa.feature.spectral_bandwidth(S=mag, **kw)
-    rolloff = librosa.feature.spectral_rolloff(S=mag, **kw)
-    zcr = librosa.feature.zero_crossing_rate(y, frame_length=n_fft, hop_length=hop_length)
-    # HPSS: the soft masks sum to one, so percussive = istft(stft) - harmonic (one inverse STFT saved)
-    stft_harm, _ = hpss(stft)
-    harmonic = librosa.istft(stft_harm, hop_length=hop_length, n_fft=n_fft, length=len(y))
-    percussive = librosa.istft(stft, hop_length=hop_length, n_fft=n_fft, length=len(y)) - harmonic
+    centroid, bandwidth, rolloff = spectral_shape(mag, sr, n_fft)
+    zcr = zero_crossing_rate(y, n_fft, hop_length)
+    # HPSS: the soft masks sum to one and istft(stft(y)) == y, so percussive = y - harmonic (one iSTFT)
+    harmonic = istft(harmonic_stft(stft, mag), n_fft=n_fft, hop_length=hop_length, length=len(y))
+    percussive = y - harmonic
     # mel spectrogram shared by tempo (onset strength) and MFCC, as librosa computes each from y
     log_mel = librosa.power_to_db(librosa.feature.melspectrogram(S=power, sr=sr))
     onset = librosa.onset.onset_strength(S=log_mel, sr=sr, n_fft=n_fft, hop_length=hop_length)
