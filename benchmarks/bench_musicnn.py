@@ -1,0 +1,212 @@
+"""musicnn in genreclf vs the original musicnn 0.1.0 code: equality per layer, speed, and accuracy.
+
+    python benchmarks/bench_musicnn.py                       # ours vs the stored reference outputs
+    python benchmarks/bench_musicnn.py --reference-python /work/musicnn_ref_venv/bin/python
+    python benchmarks/bench_musicnn.py --accuracy            # + cross-validated accuracy on the shared clips
+
+What it does, on the 46 good clips of ``../shared/data/gtzan_subset``:
+
+1. **Ours**: every clip through :func:`genreclf.features.musicnn.musicnn_patches` and the Keras network, once, to
+   get every layer per patch; then the public ``MusicnnEmbedding().transform(paths)`` timed (clips per second,
+   after the one-off model build, which is timed apart).
+2. **Equality with the stored reference** (``../shared/bench/musicnn_reference_shared_clips.npz``, made by
+   ``../shared/bench/musicnn_reference.py``, the original code with its float16 step done in float32): the
+   largest absolute difference of the per-clip means of ``mean_pool``, ``max_pool`` and ``taggram``. For
+   ``penultimate`` the original extractor (batch size 1) returns the FIRST patch's values for every patch (its
+   loop unpacks the new values into ``backend_`` but concatenates the stale ``penultimate_``), so the stored
+   per-clip "mean" is the first patch: we compare it with our first patch and say so. ``taggram`` is computed
+   from every patch's penultimate, so its agreement covers the other patches.
+3. **The reference, run now** (``--reference-python PATH`` or ``$GENRECLF_MUSICNN_REF_PYTHON``: the interpreter
+   of a venv with ``tensorflow-cpu tf_keras librosa`` and ``pip install --no-deps musicnn==0.1.0``): runs
+   ``musicnn_reference.py`` in a subprocess under ``TF_USE_LEGACY_KERAS=1``, timing every clip from its output
+   lines, and compares again. ``--reference-batch-size all`` (default) sets musicnn's ``BATCH_SIZE`` to the
+   number of patches, which avoids the stale-penultimate bug (every patch then has its own values) and is
+   *faster* than the original batch size of 1, so the speed-up we print is conservative; pass ``1`` to time
+   the untouched configuration.
+4. ``--accuracy``: repeated stratified 3-fold CV (the subset has 3-5 clips per genre) of a scaled logistic
+   regression and SVC on ``MusicnnEmbedding`` vs on ``GTZANFeatures`` of the same clips.
+"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+LAYERS = ("penultimate", "mean_pool", "max_pool", "taggram")
+TARGET = 1e-4
+
+
+def shared_clips(shared):
+    paths = sorted(p for p in (shared / "data" / "gtzan_subset").glob("*/*.wav") if p.name != "jazz.00054.wav")
+    if not paths:
+        sys.exit(f"no clips under {shared / 'data' / 'gtzan_subset'}")
+    return [str(p) for p in paths]
+
+
+def ours_per_patch(paths, model="MSD_musicnn"):
+    """Every layer of every patch of every clip: {layer: [array (n_patches, n_units) per clip]}."""
+    from genreclf.audio import load_audio
+    from genreclf.features.musicnn import MUSICNN_SR, _network, musicnn_patches
+
+    _, run = _network(model)
+    out = {k: [] for k in LAYERS}
+    for p in paths:
+        y, _ = load_audio(p, sr=MUSICNN_SR)
+        for k, v in zip(LAYERS, run(musicnn_patches(y))):
+            out[k].append(v.numpy())
+    return out
+
+
+def compare(ours, ref, label):
+    """Print the largest absolute difference per layer between our per-patch outputs and a reference npz."""
+    rows = []
+    for k in LAYERS:
+        mine = np.stack([a.mean(0) for a in ours[k]])
+        note = "mean over patches"
+        if k == "penultimate":
+            first = ref["first_clip_penultimate_patches"]
+            stale = bool(np.all(first == first[0])) and len(first) > 1
+            if stale:  # the reference repeats patch 0: compare with our patch 0
+                mine = np.stack([a[0] for a in ours[k]])
+                note = "first patch (the reference repeats it for every patch)"
+            else:
+                per_patch = float(np.abs(ours[k][0] - first).max())
+                rows.append(("penultimate, per patch of clip 1", per_patch, f"{len(first)} patches"))
+        diff = float(np.abs(mine - ref[k]).max())
+        rows.append((k, diff, note))
+    print(f"\n{label}: largest absolute difference (target <= {TARGET:g})")
+    for k, d, note in rows:
+        print(f"  {k:34s} {d:10.3g}  {'ok' if d <= TARGET else 'ABOVE TARGET'}  ({note})")
+    return max(d for _, d, _ in rows)
+
+
+def load():
+    return "load average %.1f" % os.getloadavg()[0] if hasattr(os, "getloadavg") else "load unknown"
+
+
+def time_ours(paths, n_jobs=None, rebuild=True):
+    """Time MusicnnEmbedding().transform(paths) after the model build (timed apart) and one warm-up clip."""
+    import genreclf.features.musicnn as mm
+    from genreclf.features.musicnn import MusicnnEmbedding
+
+    build = 0.0
+    if rebuild:
+        mm._NETWORKS.clear()
+        t = time.perf_counter()
+        mm._network("MSD_musicnn")
+        build = time.perf_counter() - t
+    emb = MusicnnEmbedding(n_jobs=n_jobs)
+    emb.transform(paths[:1])  # trace the tf.function once
+    t = time.perf_counter()
+    X = emb.transform(paths)
+    wall = time.perf_counter() - t
+    print(f"ours: {len(paths)} clips in {wall:.2f} s = {len(paths) / wall:.2f} clips/s "
+          f"({1000 * wall / len(paths):.0f} ms per clip; n_jobs={n_jobs}; {load()})"
+          + (f"; model build {build:.2f} s, once per process" if rebuild else ""))
+    return X, wall
+
+
+def run_reference(python, paths, batch_size, shared):
+    """Run the original code in its own interpreter.
+
+    Returns (its npz as a dict, seconds per clip after the first, total seconds, seconds to the first clip).
+    """
+    script = shared / "bench" / "musicnn_reference.py"
+    with tempfile.TemporaryDirectory(prefix="musicnn_ref_") as tmp:
+        out = Path(tmp) / "ref.npz"
+        setup = ""
+        if batch_size != "1":
+            setup = "import musicnn.configuration as c; c.BATCH_SIZE = 100000\n"  # all patches of a clip at once
+        code = (setup + "import runpy, sys\n"
+                f"sys.argv = [{str(script)!r}] + sys.argv[1:]\n"
+                f"runpy.run_path({str(script)!r}, run_name='__main__')\n")
+        env = dict(os.environ, TF_USE_LEGACY_KERAS="1", TF_CPP_MIN_LOG_LEVEL="2", PYTHONWARNINGS="ignore")
+        start = time.perf_counter()
+        proc = subprocess.Popen([python, "-c", code, str(out), *paths], stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, text=True, env=env)
+        stamps = []
+        for line in proc.stdout:
+            if line.strip().endswith(".wav"):
+                stamps.append(time.perf_counter())
+        if proc.wait() != 0:
+            sys.exit(f"the reference failed (exit {proc.returncode}); run it by hand: {python} {script}")
+        total = time.perf_counter() - start
+        ref = dict(np.load(out))
+    steps = np.diff(stamps)  # per clip, after the first (which also pays imports and the first build)
+    return ref, steps, total, stamps[0] - start
+
+
+def accuracy(paths, emb_X):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import RepeatedStratifiedKFold, cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVC
+
+    from genreclf.features import GTZANFeatures
+
+    y = np.array([Path(p).parent.name for p in paths])
+    t = time.perf_counter()
+    gtzan_X = GTZANFeatures().transform(paths)
+    print(f"\nGTZANFeatures of {len(paths)} clips: {time.perf_counter() - t:.1f} s")
+    cv = RepeatedStratifiedKFold(n_splits=3, n_repeats=10, random_state=0)
+    print(f"accuracy, repeated stratified 3-fold x10 on {len(paths)} clips, {len(set(y))} genres "
+          "(3-5 clips each; small, so wide error bars):")
+    for name, X in (("GTZANFeatures (57)", gtzan_X), ("MusicnnEmbedding penultimate (200)", emb_X),
+                    ("both (257)", np.hstack([gtzan_X, emb_X]))):
+        for clf_name, clf in (("LogisticRegression", LogisticRegression(max_iter=5000)), ("SVC", SVC())):
+            s = cross_val_score(make_pipeline(StandardScaler(), clf), X, y, cv=cv)
+            print(f"  {name:36s} {clf_name:18s} {100 * s.mean():5.1f}% +- {100 * s.std():4.1f}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", default=os.environ.get("GENRECLF_SHARED", str(REPO.parent / "shared")))
+    parser.add_argument("--reference-python", default=os.environ.get("GENRECLF_MUSICNN_REF_PYTHON"),
+                        help="interpreter of a venv with musicnn 0.1.0 + tf_keras (runs the original code)")
+    parser.add_argument("--reference-batch-size", choices=("all", "1"), default="all")
+    parser.add_argument("--clips", type=int, default=None, help="use only the first N clips")
+    parser.add_argument("--n-jobs", type=int, default=None)
+    parser.add_argument("--accuracy", action="store_true")
+    args = parser.parse_args(argv)
+
+    shared = Path(args.shared)
+    paths = shared_clips(shared)[:args.clips]
+    stored = dict(np.load(shared / "bench" / "musicnn_reference_shared_clips.npz"))
+    names = [os.path.basename(p) for p in paths]
+    if list(stored["names"][:len(names)]) != names:
+        sys.exit("the stored reference lists other clips (or in another order) than ../shared/data/gtzan_subset")
+    stored = {k: (v[:len(names)] if k in LAYERS else v) for k, v in stored.items()}
+
+    X, wall = time_ours(paths, args.n_jobs)
+    ours = ours_per_patch(paths)
+    if not np.allclose(X, np.stack([a.mean(0) for a in ours["penultimate"]]), rtol=0, atol=1e-6):
+        sys.exit("MusicnnEmbedding.transform disagrees with the per-patch outputs")
+    worst = compare(ours, stored, "ours vs stored reference (../shared/bench/musicnn_reference_shared_clips.npz)")
+
+    if args.reference_python:
+        ref, steps, total, first = run_reference(args.reference_python, paths, args.reference_batch_size,
+                                                 shared)
+        per_clip = float(np.median(steps)) if len(steps) else float("nan")
+        print(f"\nreference (musicnn 0.1.0 under tf_keras, BATCH_SIZE={args.reference_batch_size}): "
+              f"{len(paths)} clips in {total:.1f} s including {first:.1f} s of start-up and first clip; "
+              f"{per_clip * 1000:.0f} ms per clip after the first (median) = {1 / per_clip:.2f} clips/s ({load()})")
+        _, wall_after = time_ours(paths, args.n_jobs, rebuild=False)  # again, under the same machine load
+        ours_per_clip = max(wall, wall_after) / len(paths)
+        print(f"speed-up per clip, ours (slower of our two timings) vs reference: {per_clip / ours_per_clip:.1f}x "
+              "(the machine's load can differ between the runs: see the load averages)")
+        worst = max(worst, compare(ours, ref, "ours vs the reference run now"))
+    else:
+        print("\n(no --reference-python: the original code was not run; see the module docstring)")
+    print(f"\nlargest difference overall: {worst:.3g} ({'within' if worst <= TARGET else 'ABOVE'} {TARGET:g})")
+    if args.accuracy:
+        accuracy(paths, X)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,288 @@
+"""Pretrained musicnn embeddings and tags as scikit-learn transformers (paths or 16 kHz signals in).
+
+musicnn (Pons & Serra, 2019; ISC license) is a family of convolutional networks trained to tag music with 50
+tags, on the Million Song Dataset (``MSD_musicnn``) or MagnaTagATune (``MTT_musicnn``). Its inner layers are
+general-purpose music descriptors: a linear classifier on the 200-unit ``penultimate`` layer beats every
+hand-crafted GTZAN feature set on artist-filtered splits. The networks are rebuilt in Keras 3
+(:mod:`genreclf.models.musicnn_network`) and their weights ship with genreclf, so everything works offline.
+
+The input is the musicnn log-mel spectrogram: librosa mel power spectrogram at 16 kHz (``n_fft=512``,
+``hop_length=256``, 96 bands), ``log10(10000 * mel + 1)``, cut into 3-second patches of 187 frames, one every
+187 frames; the network runs on every patch (all patches of a clip in one batch) and its outputs are pooled
+over the clip. One difference from musicnn 0.1.0, on purpose: musicnn casts the mel spectrogram to float16
+before ``10000 * mel``, which overflows to ``inf`` on loud clips (436 of 471 GTZAN clips); here that step
+runs in float32. musicnn 0.1.0's extractor also returns, for every patch after the first, the *first*
+patch's ``penultimate`` values (a stale variable in its batching loop); here every patch has its own.
+
+TensorFlow is imported on first use, and each process builds each model once (a module-level cache), so
+``n_jobs`` workers and repeated ``transform`` calls pay the build once.
+"""
+import threading
+
+import numpy as np
+
+from ..audio import AudioLoadError
+from .base import BaseAudioTransformer
+
+__all__ = ["MusicnnEmbedding", "MusicnnTagger", "musicnn_patches", "MUSICNN_SR"]
+
+#: Sample rate of the musicnn models (Hz): files are resampled to it; signals must already be at it.
+MUSICNN_SR = 16000
+N_FFT = 512
+HOP_LENGTH = 256
+N_MELS = 96
+N_FRAMES = 187  # frames of one 3 s patch
+_MODELS = ("MSD_musicnn", "MTT_musicnn")
+_LAYERS = {"penultimate": 200, "mean_pool": 753, "max_pool": 753, "taggram": 50}
+_POOLINGS = {"mean": ("mean",), "mean_std": ("mean", "std")}
+_TAILS = ("drop", "pad")
+
+
+def musicnn_patches(y, *, tail="drop"):
+    """The musicnn input of one 16 kHz signal: log-mel patches of 3 s.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n_samples,)]
+        Mono signal at 16 kHz.
+    tail : {"drop", "pad"}
+        What to do with the last frames that do not fill a patch: drop them (musicnn's behaviour), or
+        zero-pad them into one more patch (0 is silence in this log scale). With ``"pad"`` a clip shorter
+        than 3 s gives one padded patch.
+
+    Returns
+    -------
+    np.ndarray [shape=(n_patches, 187, 96)], float32
+        ``log10(10000 * mel + 1)`` computed in float32 (musicnn 0.1.0 overflows in float16 here).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.random.default_rng(0).normal(scale=0.1, size=10 * 16000).astype(np.float32)
+    >>> musicnn_patches(y).shape
+    (3, 187, 96)
+    >>> musicnn_patches(y, tail="pad").shape
+    (4, 187, 96)
+    """
+    import librosa
+
+    mel = librosa.feature.melspectrogram(y=np.asarray(y, dtype=np.float32), sr=MUSICNN_SR, n_fft=N_FFT,
+                                         hop_length=HOP_LENGTH, n_mels=N_MELS)
+    rep = np.log10(np.float32(10000) * mel.astype(np.float32, copy=False).T + np.float32(1))
+    n_full = rep.shape[0] // N_FRAMES if rep.shape[0] >= N_FRAMES else 0
+    rest = rep.shape[0] - n_full * N_FRAMES
+    n = n_full + (1 if tail == "pad" and rest > 0 else 0)
+    out = np.zeros((n, N_FRAMES, N_MELS), dtype=np.float32)
+    out[:n_full] = rep[:n_full * N_FRAMES].reshape(n_full, N_FRAMES, N_MELS)
+    if n > n_full:
+        out[n_full, :rest] = rep[n_full * N_FRAMES:]
+    return out
+
+
+# -- one network per model and process -------------------------------------------------------------------
+_NETWORKS = {}
+_LOCK = threading.Lock()
+
+
+def _network(model):
+    """The Keras network of ``model`` and a compiled inference function, built once per process."""
+    with _LOCK:
+        if model not in _NETWORKS:
+            import tensorflow as tf
+
+            from ..models.musicnn_network import load_musicnn
+
+            net = load_musicnn(model)
+            spec = tf.TensorSpec([None, N_FRAMES, N_MELS], tf.float32)
+            run = tf.function(lambda x: net(x, training=False), input_signature=[spec], reduce_retracing=True)
+            _NETWORKS[model] = (net, run)
+        return _NETWORKS[model]
+
+
+def _tags(model):
+    from ..models.musicnn_network import musicnn_tags
+
+    return musicnn_tags(model)
+
+
+class MusicnnEmbedding(BaseAudioTransformer):
+    """Pretrained musicnn embeddings of each clip: a layer of the network, pooled over 3 s patches.
+
+    Clips are decoded and resampled to 16 kHz, turned into log-mel patches of 3 s (see
+    :func:`musicnn_patches`), run through the pretrained network in one batch per clip, and the chosen
+    layer is averaged (and optionally summarised by its standard deviation) over the clip's patches.
+
+    Parameters
+    ----------
+    model : {"MSD_musicnn", "MTT_musicnn"}
+        Network weights: trained on the Million Song Dataset (MSD, 50 Last.fm tags) or MagnaTagATune
+        (MTT, 50 tags). MSD is the larger and more general one.
+    layer : {"penultimate", "mean_pool", "max_pool", "taggram"}
+        Output: the 200-unit ``penultimate`` dense layer (the usual embedding), the 753 mid-end features
+        averaged (``mean_pool``) or maxed (``max_pool``) over the frames of a patch, or the 50 tag
+        probabilities (``taggram``, see :class:`MusicnnTagger`).
+    pooling : {"mean", "mean_std"}
+        Summary over a clip's patches: the mean, or the mean and the standard deviation of every unit.
+    tail : {"drop", "pad"}
+        Frames after the last full patch: dropped (musicnn's default, so results match it) or zero-padded
+        into one more patch (then clips shorter than 3 s work too).
+    batch_size : int > 0
+        Most patches per network call (a 30 s clip has 10); bounds memory on long recordings.
+    input : {"auto", "filename", "array"}
+        What an element of ``X`` is: a path, or a signal **at 16 kHz** (resample other signals first,
+        e.g. with ``librosa.resample``).
+    offset : float >= 0
+        Seconds skipped at the start of each clip.
+    duration : float > 0 or None
+        Pad with zeros or trim every clip to this many seconds; ``None`` uses each clip whole.
+    n_jobs, memory, on_error, verbose
+        As for every genreclf feature transformer (:class:`~genreclf.features.base.BaseAudioTransformer`).
+        A clip that gives no full patch (shorter than 2.98 s with ``tail="drop"``) is an unusable clip.
+
+    Attributes
+    ----------
+    sr : int
+        16000, fixed: the rate the models were trained at.
+
+    See Also
+    --------
+    MusicnnTagger : the 50 tag probabilities, named by their tags.
+    genreclf.models.musicnn_network.load_musicnn : the Keras network itself.
+
+    Notes
+    -----
+    Weights: musicnn 0.1.0 by Jordi Pons and Xavier Serra, Music Technology Group, Universitat Pompeu
+    Fabra, ISC license (``genreclf/data/musicnn/LICENSE``). Outputs match the original code to 1e-4 (see
+    ``benchmarks/bench_musicnn.py``), except for two fixes: the float16 overflow of its log-mel step, and its
+    per-patch ``penultimate`` values, which repeat the first patch's.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from genreclf.features.musicnn import MusicnnEmbedding
+    >>> t = np.arange(4 * 16000) / 16000
+    >>> y = (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)   # 4 s at 16 kHz: one patch
+    >>> emb = MusicnnEmbedding(pooling="mean_std")
+    >>> emb.fit_transform([y]).shape
+    (1, 400)
+    >>> emb.get_feature_names_out()[:2].tolist()
+    ['musicnn_penultimate_0_mean', 'musicnn_penultimate_0_std']
+    """
+
+    #: The models' sample rate; not a parameter (the networks only know 16 kHz).
+    sr = MUSICNN_SR
+
+    def __init__(self, model="MSD_musicnn", layer="penultimate", pooling="mean", *, tail="drop", batch_size=32,
+                 input="auto", offset=0.0, duration=None, n_jobs=None, memory=None, on_error="raise", verbose=0):
+        self.model = model
+        self.layer = layer
+        self.pooling = pooling
+        self.tail = tail
+        self.batch_size = batch_size
+        self.input = input
+        self.offset = offset
+        self.duration = duration
+        self.n_jobs = n_jobs
+        self.memory = memory
+        self.on_error = on_error
+        self.verbose = verbose
+
+    def _check_params(self):
+        super()._check_params()
+        if self.model not in _MODELS:
+            raise ValueError(f"model={self.model!r} is not available: use one of {list(_MODELS)}")
+        if self.layer not in _LAYERS:
+            raise ValueError(f"layer={self.layer!r} is not valid: use one of {list(_LAYERS)}")
+        if self.pooling not in _POOLINGS:
+            raise ValueError(f"pooling={self.pooling!r} is not valid: use one of {list(_POOLINGS)}")
+        if self.tail not in _TAILS:
+            raise ValueError(f"tail={self.tail!r} is not valid: use 'drop' or 'pad'")
+        if not (isinstance(self.batch_size, (int, np.integer)) and self.batch_size > 0):
+            raise ValueError(f"batch_size={self.batch_size!r} must be a positive int")
+        if not (np.isscalar(self.offset) and self.offset >= 0):
+            raise ValueError(f"offset={self.offset!r} must be a number of seconds >= 0")
+
+    def _min_samples(self):
+        return N_FFT
+
+    def _patch_outputs(self, patches):
+        """The chosen layer for every patch: ``(n_patches, n_units)`` float32."""
+        _, run = _network(self.model)
+        index = list(_LAYERS).index(self.layer)
+        parts = [run(patches[i:i + self.batch_size])[index].numpy() for i in range(0, len(patches), self.batch_size)]
+        return np.concatenate(parts, axis=0)
+
+    def _extract(self, y):
+        patches = musicnn_patches(y, tail=self.tail)
+        if len(patches) == 0:
+            raise AudioLoadError(f"{len(y)} samples ({len(y) / MUSICNN_SR:.2f} s at 16 kHz) do not fill one musicnn "
+                                 f"patch of 3 s ({(N_FRAMES - 1) * HOP_LENGTH} samples); pass tail='pad' to "
+                                 "zero-pad short clips into one patch")
+        out = self._patch_outputs(patches)
+        stats = [out.mean(axis=0)]
+        if self.pooling == "mean_std":
+            stats.append(out.std(axis=0))
+        # coefficient-major, like FrameStatistics: unit0_mean, unit0_std, unit1_mean...
+        return np.stack(stats, axis=1).reshape(-1).astype(np.float32, copy=False)
+
+    def _unit_names(self):
+        if self.layer == "taggram":
+            return _tags(self.model)
+        return [f"musicnn_{self.layer}_{i}" for i in range(_LAYERS[self.layer])]
+
+    def _coef_names(self):
+        units = self._unit_names()
+        if self.pooling == "mean":
+            return units
+        return [f"{u}_{s}" for u in units for s in _POOLINGS[self.pooling]]
+
+    def _nan_shape(self):
+        # known without running the network (used when every clip of a batch failed and on_error="nan")
+        return (len(self._coef_names()),), np.dtype(np.float32)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output columns.
+
+        ``musicnn_penultimate_0`` ... (``_mean``/``_std`` suffixes with ``pooling="mean_std"``); the tag
+        names for ``layer="taggram"``. ``input_features`` is ignored: the inputs are clips.
+        """
+        self._check_params()
+        return np.asarray(self._coef_names(), dtype=object)
+
+
+class MusicnnTagger(MusicnnEmbedding):
+    """The 50 musicnn tag probabilities of each clip, averaged over its 3 s patches.
+
+    ``MusicnnEmbedding(layer="taggram")`` with the tags as feature names (``"rock"``, ``"jazz"``,
+    ``"female vocalists"``...). Useful to look at a collection (which tags fire on which genre) and as a
+    compact 50-dimensional feature set. Parameters as for :class:`MusicnnEmbedding`, without ``layer``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from genreclf.features.musicnn import MusicnnTagger
+    >>> y = np.random.default_rng(0).normal(scale=0.1, size=4 * 16000).astype(np.float32)
+    >>> tagger = MusicnnTagger().set_output(transform="pandas")
+    >>> tags = tagger.fit_transform([y])
+    >>> tags.shape, tags.columns[:3].tolist()
+    ((1, 50), ['rock', 'pop', 'alternative'])
+    >>> bool(((tags >= 0) & (tags <= 1)).all(axis=None))
+    True
+    """
+
+    #: Always the tag probabilities (a class attribute, not a parameter).
+    layer = "taggram"
+
+    def __init__(self, model="MSD_musicnn", pooling="mean", *, tail="drop", batch_size=32, input="auto",
+                 offset=0.0, duration=None, n_jobs=None, memory=None, on_error="raise", verbose=0):
+        self.model = model
+        self.pooling = pooling
+        self.tail = tail
+        self.batch_size = batch_size
+        self.input = input
+        self.offset = offset
+        self.duration = duration
+        self.n_jobs = n_jobs
+        self.memory = memory
+        self.on_error = on_error
+        self.verbose = verbose

@@ -1,0 +1,123 @@
+"""MusicnnEmbedding / MusicnnTagger: equality with the original musicnn 0.1.0 code, shapes, names, errors,
+determinism and pickling. The network runs on 1-patch signals (3.5 s), so each call costs tens of ms; TensorFlow's
+import (a few seconds) is paid once by the module."""
+import subprocess
+import sys
+
+import joblib
+import numpy as np
+import pytest
+
+from genreclf.audio import AudioLoadError, AudioLoadWarning
+
+SR = 16000
+
+
+def synthetic():
+    """3.5 s at 16 kHz: three sines under a 4 Hz pulse (no RNG, so identical on every platform)."""
+    t = np.arange(int(3.5 * SR)) / SR
+    y = sum(a * np.sin(2 * np.pi * f * t) for a, f in ((0.3, 220.0), (0.2, 330.0), (0.1, 1760.0)))
+    y = y * (0.6 + 0.4 * np.sin(2 * np.pi * 2.0 * t) ** 2)
+    return y.astype(np.float32)
+
+
+# Outputs of the ORIGINAL code (musicnn 0.1.0 under tf_keras, ../shared/bench/musicnn_reference.py) on
+# synthetic() written as a 16 kHz float WAV: the taggram and the first 12 penultimate units of its one patch.
+REF_TAGGRAM = [
+    0.04748422, 0.01078062, 0.0694536, 0.145742, 0.1202009, 0.03351022, 0.003729553, 0.01426207, 0.01239214,
+    0.07163114, 0.05457769, 0.00251781, 0.05148592, 0.003695679, 0.002017023, 0.002347686, 0.0352433, 0.03051705,
+    0.03651704, 0.0008912944, 0.03331285, 0.003953249, 0.01951489, 0.1244733, 0.006574444, 0.001350895,
+    0.002771087, 0.0008482694, 0.3367781, 0.01335236, 0.1674996, 0.003731004, 0.004151981, 0.003474839,
+    0.000781298, 0.0006727782, 0.001039859, 0.007420603, 0.001191849, 0.001128946, 0.0008933273, 0.005907455,
+    0.0004699176, 0.0129496, 0.001395613, 0.0003327404, 0.0127695, 0.01616267, 0.002543867, 0.0009331409]
+REF_PENULTIMATE_12 = [-0.1771756, -0.1270288, -0.01130518, -0.2751209, 1.479241, -0.2400439, 0.3067853, 1.318461,
+                      -0.07686342, 0.8657022, 0.3996836, 0.3244485]
+
+
+@pytest.fixture(scope="module")
+def musicnn():
+    pytest.importorskip("tensorflow")
+    from genreclf.features import musicnn
+
+    return musicnn
+
+
+def test_import_does_not_load_tensorflow():
+    code = ("import sys, genreclf; from genreclf.features.musicnn import MusicnnEmbedding; "
+            "e = genreclf.MusicnnTagger(); e.get_params(); "
+            "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_matches_original_code_on_synthetic_signal(musicnn):
+    y = synthetic()
+    tags = musicnn.MusicnnTagger().fit_transform([y])
+    np.testing.assert_allclose(tags[0], REF_TAGGRAM, rtol=0, atol=1e-5)
+    pen = musicnn.MusicnnEmbedding().fit_transform([y])
+    np.testing.assert_allclose(pen[0, :12], REF_PENULTIMATE_12, rtol=0, atol=1e-4)
+
+
+def test_matches_stored_reference_on_a_real_clip(musicnn, shared_dir, subset_paths):
+    ref = np.load(shared_dir / "bench" / "musicnn_reference_shared_clips.npz")
+    i = list(ref["names"]).index("blues.00000.wav")
+    path = next(p for p in subset_paths if p.endswith("blues.00000.wav"))
+    for layer in ("mean_pool", "taggram"):
+        got = musicnn.MusicnnEmbedding(layer=layer).transform([path])[0]
+        np.testing.assert_allclose(got, ref[layer][i], rtol=0, atol=1e-4, err_msg=layer)
+    # the first 3.5 s hold exactly the first patch: its penultimate, as stored per patch by the reference
+    # (the original code repeats that first patch for every patch, see bench_musicnn.py)
+    first = musicnn.MusicnnEmbedding(duration=3.5).transform([path])[0]
+    np.testing.assert_allclose(first, ref["first_clip_penultimate_patches"][0], rtol=0, atol=1e-4)
+
+
+def test_shapes_names_and_determinism(musicnn):
+    y = synthetic()
+    X = np.stack([y, 0.5 * y[::-1]])
+    emb = musicnn.MusicnnEmbedding(layer="max_pool", pooling="mean_std")
+    out = emb.fit_transform(X)
+    assert out.shape == (2, 2 * 753) and out.dtype == np.float32
+    names = emb.get_feature_names_out()
+    assert len(names) == 2 * 753 and names[0] == "musicnn_max_pool_0_mean" and names[1] == "musicnn_max_pool_0_std"
+    assert np.all(out[:, 1::2] == 0)  # one patch per clip: every standard deviation is 0
+    np.testing.assert_array_equal(out, emb.transform(X))  # same input, same bits
+    tagger = musicnn.MusicnnTagger(model="MTT_musicnn")
+    assert tagger.get_feature_names_out()[:3].tolist() == ["guitar", "classical", "slow"]
+    assert "layer" not in tagger.get_params()
+    assert musicnn.MusicnnEmbedding().get_feature_names_out()[-1] == "musicnn_penultimate_199"
+    ten = np.tile(y, 3)[: 10 * SR]  # 10 s: 3 full patches, the tail dropped by default and padded on request
+    assert musicnn.musicnn_patches(ten).shape == (3, 187, 96)
+    assert musicnn.musicnn_patches(ten, tail="pad").shape == (4, 187, 96)
+
+
+def test_short_clips_and_bad_params(musicnn):
+    short = synthetic()[: 2 * SR]
+    with pytest.raises(AudioLoadError, match="tail='pad'"):
+        musicnn.MusicnnEmbedding().transform([short])
+    with pytest.warns(AudioLoadWarning, match="1 of 2"):
+        out = musicnn.MusicnnEmbedding(on_error="nan").transform([short, synthetic()])
+    assert out.shape == (2, 200) and np.isnan(out[0]).all() and np.isfinite(out[1]).all()
+    assert np.isfinite(musicnn.MusicnnEmbedding(tail="pad").transform([short])).all()
+    for bad in (dict(model="MSD_vgg"), dict(layer="cnn1"), dict(pooling="max"), dict(tail="repeat"),
+                dict(batch_size=0)):
+        key = next(iter(bad))
+        with pytest.raises(ValueError, match=key):
+            musicnn.MusicnnEmbedding(**bad).fit([synthetic()])
+
+
+def test_pickled_pipeline_predicts_the_same(musicnn, tmp_path):
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVC
+
+    y = synthetic()
+    t = np.arange(len(y)) / SR
+    X = [y, 0.8 * y, np.roll(y, 4000), (0.3 * np.sign(np.sin(2 * np.pi * 110 * t))).astype(np.float32),
+         (0.2 * np.sign(np.sin(2 * np.pi * 150 * t))).astype(np.float32),
+         (0.25 * np.sign(np.sin(2 * np.pi * 90 * t))).astype(np.float32)]
+    labels = ["sine", "sine", "sine", "square", "square", "square"]
+    pipe = make_pipeline(musicnn.MusicnnEmbedding(), StandardScaler(), SVC()).fit(X, labels)
+    joblib.dump(pipe, tmp_path / "pipe.joblib")
+    loaded = joblib.load(tmp_path / "pipe.joblib")
+    np.testing.assert_array_equal(loaded.predict(X), pipe.predict(X))
+    np.testing.assert_array_equal(loaded.decision_function(X), pipe.decision_function(X))
