@@ -18,8 +18,8 @@ _EXPORTS = {
     "genreclf.features.musicnn": ["MusicnnEmbedding", "MusicnnTagger"],
     "genreclf.models": ["CNNClassifier", "LSTMClassifier", "MLPClassifier", "SegmentClassifier",
                         "RejectOptionClassifier"],
-    "genreclf.datasets": ["load_gtzan_features", "gtzan_split", "ArtistFilteredSplit", "load_audio_folder",
-                          "fetch_gtzan"],
+    "genreclf.datasets": ["load_gtzan_features", "gtzan_split", "ArtistFilteredSplit", "track_id",
+                          "load_audio_folder", "fetch_gtzan", "get_data_home", "segment_table"],
     "genreclf.baselines": ["make_baselines"],
     "genreclf.evaluation": ["benchmark"],
 }

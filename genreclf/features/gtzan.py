@@ -10,7 +10,7 @@ import numpy as np
 
 import warnings
 
-from .._defaults import HOP_LENGTH, N_FFT, SEGMENT_SAMPLES, SR
+from .._defaults import HOP_LENGTH, N_FFT, SEGMENT_HOP, SEGMENT_SAMPLES, SR
 from .base import BaseAudioTransformer
 
 __all__ = ["GTZAN_COLUMNS", "GTZANFeatures", "gtzan_features", "median_filter_reflect", "harmonic_stft", "istft",
@@ -200,13 +200,23 @@ def _mean_var(x):
     return [x.mean(), x.var()]
 
 
-def gtzan_features(y, sr=SR, *, n_fft=N_FFT, hop_length=HOP_LENGTH):
+#: How each ``compat`` setting computes: STFT/RMS padding, and whether the harmonic and percussive signals
+#: stop after the last full hop (librosa < 0.10 ``effects.hpss``: ``fix_length(istft(H), len(y))``).
+COMPAT = {"published": {"pad_mode": "reflect", "hpss_full_length": False},
+          "librosa": {"pad_mode": "constant", "hpss_full_length": True}}
+
+
+def gtzan_features(y, sr=SR, *, n_fft=N_FFT, hop_length=HOP_LENGTH, compat="published"):
     """The 57 published GTZAN features of one signal, from one STFT.
 
     Parameters
     ----------
     y : np.ndarray [shape=(n,)], float32
         A mono signal at ``sr`` Hz (the published tables: 22,050 Hz, 30 s or 66,149-sample segments).
+    compat : {"published", "librosa"}
+        ``"published"`` reproduces the Kaggle tables, made with librosa < 0.10: STFT and RMS frames padded
+        by reflection, harmonic/percussive signals zero after the last full hop. ``"librosa"`` equals the
+        same per-feature calls with today's librosa defaults (zero padding, full-length HPSS signals).
 
     Returns
     -------
@@ -221,17 +231,23 @@ def gtzan_features(y, sr=SR, *, n_fft=N_FFT, hop_length=HOP_LENGTH):
     """
     import librosa
 
-    stft = librosa.stft(y, n_fft=n_fft, hop_length=hop_length)
+    if compat not in COMPAT:
+        raise ValueError(f"compat={compat!r} is not valid: use one of {sorted(COMPAT)}")
+    pad_mode, full_length = COMPAT[compat]["pad_mode"], COMPAT[compat]["hpss_full_length"]
+    stft = librosa.stft(y, n_fft=n_fft, hop_length=hop_length, pad_mode=pad_mode)
     mag = np.abs(stft)
     power = mag ** 2
     kw = dict(sr=sr, n_fft=n_fft, hop_length=hop_length)
     chroma = librosa.feature.chroma_stft(S=power, tuning=estimate_tuning(power, sr, n_fft), **kw)
-    rms = librosa.feature.rms(y=y, frame_length=n_fft, hop_length=hop_length)
+    rms = librosa.feature.rms(y=y, frame_length=n_fft, hop_length=hop_length, pad_mode=pad_mode)
     centroid, bandwidth, rolloff = spectral_shape(mag, sr, n_fft)
     zcr = zero_crossing_rate(y, n_fft, hop_length)
     # HPSS: the soft masks sum to one and istft(stft(y)) == y, so percussive = y - harmonic (one iSTFT)
-    harmonic = istft(harmonic_stft(stft, mag), n_fft=n_fft, hop_length=hop_length, length=len(y))
-    percussive = y - harmonic
+    n_keep = len(y) if full_length else hop_length * (stft.shape[-1] - 1)
+    harmonic = np.zeros_like(y)
+    harmonic[:n_keep] = istft(harmonic_stft(stft, mag), n_fft=n_fft, hop_length=hop_length, length=n_keep)
+    percussive = np.zeros_like(y)
+    percussive[:n_keep] = y[:n_keep] - harmonic[:n_keep]
     # mel spectrogram shared by tempo (onset strength) and MFCC, as librosa computes each from y
     log_mel = librosa.power_to_db(librosa.feature.melspectrogram(S=power, sr=sr))
     onset = librosa.onset.onset_strength(S=log_mel, sr=sr, n_fft=n_fft, hop_length=hop_length)
@@ -255,15 +271,23 @@ class GTZANFeatures(BaseAudioTransformer):
 
     Parameters
     ----------
+    compat : {"published", "librosa"}, default="published"
+        ``"published"`` reproduces the Kaggle tables, which were made with librosa < 0.10 (reflection
+        padding of STFT and RMS frames; harmonic/percussive signals zero after the last full hop).
+        ``"librosa"`` gives what the same per-feature calls give with today's librosa defaults.
     segments : int > 0 or None, default=None
         ``None``: one row of 57 features per clip (the 30 s table), shape ``(n_clips, 57)``.
-        An int ``k``: features of the first ``k`` consecutive segments of ``segment_samples`` samples of
-        each clip, shape ``(n_clips, k, 57)`` — the published 3 s table is ``segments=10`` (segment ``j``
-        of ``blues.00042.wav`` is its row ``blues.00042.j.wav``). One row of ``X`` stays one clip, so
-        cross-validation cannot split a song's segments; a segment that does not fit in a clip is NaN
-        (with a warning). ``genreclf.datasets.segment_table`` flattens the result into the published layout.
-    segment_samples : int > 0, default=66149
+        An int ``k``: features of the first ``k`` segments of each clip, shape ``(n_clips, k, 57)``;
+        segment ``j`` is ``y[j * segment_hop : j * segment_hop + segment_samples]``, computed when the clip
+        extends beyond ``(j + 1) * segment_hop`` samples (as the published table's script did). The published
+        3 s table is ``segments=10`` (segment ``j`` of ``blues.00042.wav`` is its row ``blues.00042.j.wav``).
+        One row of ``X`` stays one clip, so cross-validation cannot split a song's segments; a segment that
+        does not fit in a clip is NaN (with a warning). ``genreclf.datasets.segment_table`` flattens the
+        result into the published layout.
+    segment_samples : int >= 2048, default=66149
         Length of one segment; the published 3 s segments are 66,149 samples at 22,050 Hz.
+    segment_hop : int > 0, default=66150
+        Start-to-start distance of segments: 3 s at 22,050 Hz in the published table.
     input, sr, offset, duration, n_jobs, memory, on_error, verbose
         See :class:`~genreclf.features.base.BaseAudioTransformer`. The published tables use
         ``sr=22050`` and each file's own length (``duration=None``).
@@ -277,10 +301,13 @@ class GTZANFeatures(BaseAudioTransformer):
     ((2, 57), 'chroma_stft_mean', 'mfcc20_var')
     """
 
-    def __init__(self, *, segments=None, segment_samples=SEGMENT_SAMPLES, input="auto", sr=SR, offset=0.0,
-                 duration=None, n_jobs=None, memory=None, on_error="raise", verbose=0):
+    def __init__(self, *, compat="published", segments=None, segment_samples=SEGMENT_SAMPLES,
+                 segment_hop=SEGMENT_HOP, input="auto", sr=SR, offset=0.0, duration=None, n_jobs=None, memory=None,
+                 on_error="raise", verbose=0):
+        self.compat = compat
         self.segments = segments
         self.segment_samples = segment_samples
+        self.segment_hop = segment_hop
         self.input = input
         self.sr = sr
         self.offset = offset
@@ -296,17 +323,22 @@ class GTZANFeatures(BaseAudioTransformer):
             raise ValueError(f"segments={self.segments!r} must be a positive int or None")
         if not (isinstance(self.segment_samples, (int, np.integer)) and self.segment_samples >= N_FFT):
             raise ValueError(f"segment_samples={self.segment_samples!r} must be an int >= {N_FFT} (one FFT window)")
+        if not (isinstance(self.segment_hop, (int, np.integer)) and self.segment_hop > 0):
+            raise ValueError(f"segment_hop={self.segment_hop!r} must be a positive int")
+        if self.compat not in COMPAT:
+            raise ValueError(f"compat={self.compat!r} is not valid: use one of {sorted(COMPAT)}")
 
     def _extract(self, y):
         if self.segments is None:
-            return gtzan_features(y, self.sr)
+            return gtzan_features(y, self.sr, compat=self.compat)
         out = np.full((self.segments, len(GTZAN_COLUMNS)), np.nan)
-        n_fit = min(self.segments, len(y) // self.segment_samples)
+        hop, size = self.segment_hop, self.segment_samples
+        n_fit = sum(1 for k in range(self.segments) if (k + 1) * hop < len(y) and k * hop + size <= len(y))
         for k in range(n_fit):
-            out[k] = gtzan_features(y[k * self.segment_samples:(k + 1) * self.segment_samples], self.sr)
+            out[k] = gtzan_features(y[k * hop:k * hop + size], self.sr, compat=self.compat)
         if n_fit < self.segments:
             warnings.warn(f"a clip of {len(y)} samples holds {n_fit} of {self.segments} segments of "
-                          f"{self.segment_samples} samples; the other {self.segments - n_fit} are NaN", stacklevel=2)
+                          f"{size} samples every {hop}; the other {self.segments - n_fit} are NaN", stacklevel=2)
         return out
 
     def _coef_names(self):
