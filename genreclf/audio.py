@@ -4,6 +4,7 @@ Every failure becomes an :class:`AudioLoadError` that names the file (or the arr
 so a batch of thousands of clips reports *which* clip is bad and *why*.
 """
 import os
+import struct
 
 import numpy as np
 
@@ -37,6 +38,31 @@ def _to_float(y):
     return y.astype(np.float32, copy=False)
 
 
+def _check_riff(path):
+    """Raise if a RIFF/WAVE file holds fewer audio bytes than its header declares (a truncated download).
+
+    libsndfile silently reads what is there, which would give features of part of a clip: a silent wrong
+    number. Files that are not RIFF/WAVE, or whose data size is unknown (streamed: 0 or 0xFFFFFFFF), pass.
+    """
+    with open(path, "rb") as fh:
+        head = fh.read(12)
+        if len(head) < 12 or head[:4] not in (b"RIFF", b"RIFX") or head[8:12] != b"WAVE":
+            return
+        endian = "<" if head[:4] == b"RIFF" else ">"
+        size = os.fstat(fh.fileno()).st_size
+        pos = 12
+        while pos + 8 <= size:
+            fh.seek(pos)
+            chunk_id, chunk_size = struct.unpack(endian + "4sI", fh.read(8))
+            if chunk_id == b"data":
+                available = size - pos - 8
+                if chunk_size not in (0, 0xFFFFFFFF) and chunk_size > available:
+                    raise ValueError(f"file is truncated: its WAV header declares {chunk_size} bytes of audio "
+                                     f"but only {available} are present ({100 * available / chunk_size:.0f}%)")
+                return
+            pos += 8 + chunk_size + (chunk_size & 1)
+
+
 def _read_file(path, offset, duration):
     import soundfile as sf
 
@@ -47,11 +73,14 @@ def _read_file(path, offset, duration):
         raise IsADirectoryError("is a directory, not an audio file")
     if os.path.getsize(path) == 0:
         raise ValueError("file is empty (0 bytes)")
+    _check_riff(path)
     with sf.SoundFile(path) as f:
         sr_native = f.samplerate
         start = int(round(offset * sr_native))
+        if start and start >= f.frames:
+            raise ValueError(f"offset={offset} s is at or past the end of the file ({f.frames / sr_native:.3f} s)")
         if start:
-            f.seek(min(start, f.frames))
+            f.seek(start)
         frames = -1 if duration is None else int(round(duration * sr_native))
         y = f.read(frames=frames, dtype="float32", always_2d=True).T  # (channels, samples)
     return y, sr_native

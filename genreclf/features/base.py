@@ -7,6 +7,7 @@ parallel extraction through joblib (``n_jobs``; any joblib backend, e.g. Dask), 
 (``on_error``) and a progress display (``verbose``). A concrete transformer only says how to turn one
 signal into features (``_extract``) and what the features are called (``_coef_names``).
 """
+import hashlib
 import os
 import sys
 import time
@@ -19,16 +20,116 @@ from sklearn.utils.validation import check_memory
 
 from .._defaults import N_FFT
 from ..audio import AudioLoadError, AudioLoadWarning, check_signal, fix_length, load_audio
-from .frames import _parse_stats, frame_statistics, statistic_names
 
-__all__ = ["BaseAudioTransformer", "FrameFeatureTransformer", "resolve_clips"]
+# frames.py (FrameStatistics, SequenceScaler) builds on the mixin below, so its helpers are imported
+# where they are used, not here.
+
+__all__ = ["BaseAudioTransformer", "FrameFeatureTransformer", "GenreclfVersionWarning", "VersionStampMixin",
+           "resolve_clips"]
 
 #: Parameters that change how the work is done, not its result: left out of cache keys.
 _RUNTIME_PARAMS = ("n_jobs", "memory", "verbose", "on_error")
 
 
+# -- persistence ---------------------------------------------------------------------------------------
+class GenreclfVersionWarning(UserWarning):
+    """An estimator is unpickled by another version of genreclf than the one that pickled it."""
+
+
+def _current_version():
+    import genreclf
+
+    return genreclf.__version__
+
+
+class VersionStampMixin:
+    """Stamp pickles with the genreclf version and warn when they are loaded by another version.
+
+    ``pickle``/``joblib.dump`` store ``genreclf.__version__`` beside the estimator's state; loading it with
+    a different version (or from a pickle made before stamping existed) emits a
+    :class:`GenreclfVersionWarning` naming both versions, like scikit-learn's ``InconsistentVersionWarning``.
+    Put it before ``BaseEstimator`` in the bases: ``class MyEstimator(VersionStampMixin, BaseEstimator)``.
+
+    Loading a pickle runs code: only ``joblib.load``/``pickle.load`` files you trust.
+    """
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state = dict(state if state is not None else self.__dict__)  # never mutate the live __dict__
+        state["_genreclf_version"] = _current_version()
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        saved = state.pop("_genreclf_version", None)
+        current = _current_version()
+        if saved != current:
+            warnings.warn(GenreclfVersionWarning(
+                f"Trying to unpickle {type(self).__name__} saved with genreclf "
+                f"{saved if saved is not None else '(unknown version)'} while using genreclf {current}. "
+                "This might give errors or invalid results: re-fit it with this version, or load it with "
+                f"genreclf=={saved}. (Loading a pickle runs code: only load files you trust.)"), stacklevel=2)
+        super().__setstate__(state)
+
+
+# -- what a batch is -------------------------------------------------------------------------------------
 def _is_path(item):
     return isinstance(item, (str, os.PathLike))
+
+
+def _as_batch(X):
+    """Container-level checks shared by ``fit`` and ``transform``: a batch of clips, not one clip.
+
+    Returns a numeric ndarray ``(n_clips, n_samples)`` / ``(n_clips, n_channels, n_samples)`` or a list.
+    """
+    if _is_path(X) or isinstance(X, bytes):
+        raise TypeError(f"Iterable over audio files or signals expected, {type(X).__name__} object received. "
+                        "Wrap a single clip in a list: [path].")
+    if hasattr(X, "tocsr") or hasattr(X, "tocoo"):  # scipy.sparse, without importing scipy
+        raise TypeError("Sparse input is not supported: rows of X must be dense audio signals "
+                        "(use X.toarray()) or paths")
+    if hasattr(X, "iloc") and getattr(X, "ndim", 1) == 2:  # DataFrame
+        numeric = all(getattr(dt, "kind", "O") in "biuf" for dt in X.dtypes)
+        if numeric and X.shape[1] > 0:
+            X = X.to_numpy()  # rows are signals
+        elif X.shape[1] == 1:
+            X = X.iloc[:, 0]  # one column of paths
+        else:
+            raise ValueError(f"a DataFrame X must have one column of paths or numeric columns (rows = signals), "
+                             f"got {X.shape[1]} columns of mixed types")
+    if hasattr(X, "to_numpy") and getattr(X, "ndim", 2) == 1:  # Series
+        X = X.to_numpy()
+    if not isinstance(X, (list, tuple, np.ndarray)) and hasattr(X, "__array__"):
+        X = np.asarray(X)
+    if isinstance(X, np.ndarray):
+        if X.dtype.kind == "c":
+            raise ValueError("Complex data not supported: audio signals are real-valued")
+        if X.ndim == 0:
+            raise TypeError(f"Iterable over audio files or signals expected, a 0-d array ({X!r}) received.")
+        if X.dtype.kind in "biuf":
+            if X.ndim == 1:
+                raise ValueError(f"X is one 1-D array of {X.shape[0]} samples: a batch is expected. Reshape your "
+                                 "data: pass [y] (or y[np.newaxis]) for one signal.")
+            if X.ndim not in (2, 3):
+                raise ValueError(f"a numeric X must be (n_clips, n_samples) or (n_clips, n_channels, n_samples), "
+                                 f"got shape {X.shape}")
+            if X.shape[0] == 0:
+                raise ValueError(f"X contains 0 clips (shape={X.shape}); at least 1 is required.")
+            if X.shape[-1] == 0:
+                raise ValueError(f"Found array with 0 feature(s) (shape={X.shape}) while a minimum of 1 is "
+                                 "required: the rows of X are signals of 0 samples.")
+            return X
+        if X.ndim > 1 and X.dtype.kind == "O":
+            return list(X)  # rows of an object array: each one a signal
+        return list(X)
+    try:
+        clips = list(X)
+    except TypeError:
+        raise TypeError(f"Iterable over audio files or signals expected, {type(X).__name__} "
+                        "object received.") from None
+    if len(clips) == 0:
+        raise ValueError("X contains 0 clips; at least 1 is required.")
+    return clips
 
 
 def resolve_clips(X, input="auto"):
@@ -39,33 +140,9 @@ def resolve_clips(X, input="auto"):
     """
     if input not in ("auto", "filename", "array"):
         raise ValueError(f"input={input!r} is not valid: use 'auto', 'filename' or 'array'")
-    if _is_path(X) or isinstance(X, bytes):
-        raise TypeError(f"Iterable over audio files or signals expected, {type(X).__name__} object received. "
-                        "Wrap a single clip in a list: [path].")
-    if hasattr(X, "iloc") and getattr(X, "ndim", 1) == 2:  # DataFrame: one column of paths
-        if X.shape[1] != 1:
-            raise ValueError(f"a DataFrame X must have one column of paths, got {X.shape[1]} columns")
-        X = X.iloc[:, 0]
-    if hasattr(X, "to_numpy") and getattr(X, "ndim", 2) == 1:  # Series
-        X = X.to_numpy()
-    if isinstance(X, np.ndarray) and X.dtype.kind in "biufc":
-        if X.dtype.kind == "c":
-            raise ValueError("Complex data not supported: audio signals are real-valued")
-        if X.ndim == 1:
-            raise ValueError(f"X is one 1-D array of {X.shape[0]} samples: a batch is expected. "
-                             "Pass [y] (or y[np.newaxis]) for one signal.")
-        if X.ndim not in (2, 3):
-            raise ValueError(f"a numeric X must be (n_clips, n_samples) or (n_clips, n_channels, n_samples), "
-                             f"got shape {X.shape}")
-        clips = list(X)
-    else:
-        try:
-            clips = list(X)
-        except TypeError:
-            raise TypeError(f"Iterable over audio files or signals expected, {type(X).__name__} "
-                            "object received.") from None
+    clips = list(_as_batch(X))
     if len(clips) == 0:
-        raise ValueError("X contains 0 clips (0 sample(s)); at least 1 is required.")
+        raise ValueError("X contains 0 clips; at least 1 is required.")
     paths = [_is_path(c) for c in clips]
     if all(paths):
         kind = "filename"
@@ -73,16 +150,23 @@ def resolve_clips(X, input="auto"):
         kind = "array"
         for i, c in enumerate(clips):
             c = np.asarray(c)
+            if c.dtype.kind == "O":  # numbers stored as objects (e.g. a pandas object column): read as floats
+                try:
+                    c = c.astype(np.float64)
+                except (TypeError, ValueError):
+                    raise TypeError(f"clip {i + 1} of {len(clips)} of X is not a path or a numeric signal "
+                                    f"(it holds non-numeric objects of shape {c.shape})") from None
             if c.dtype.kind == "c":
                 raise ValueError("Complex data not supported: audio signals are real-valued")
             if c.dtype.kind not in "biuf" or c.ndim not in (1, 2):
-                raise TypeError(f"clip {i} of X is not a path or a 1-D numeric signal "
+                raise TypeError(f"clip {i + 1} of {len(clips)} of X is not a path or a 1-D numeric signal "
                                 f"(got {type(clips[i]).__name__} with dtype {c.dtype}, shape {c.shape})")
             clips[i] = c
     else:
         raise TypeError("X mixes paths and signals: pass either paths or signals")
     if input != "auto" and input != kind:
-        raise TypeError(f"input={input!r} but X holds {'paths' if kind == 'filename' else 'signals'}")
+        raise TypeError(f"input={input!r} but X holds {'paths' if kind == 'filename' else 'signals'}; "
+                        f"pass input={kind!r} or input='auto'")
     return clips, kind
 
 
@@ -92,24 +176,90 @@ def _name(clip, index, n):
 
 
 def _extract_source(estimator, clip):
-    """Decode one clip, check it, fix its length and extract features. Raises AudioLoadError."""
+    """Decode one clip, check it, fix its length and extract features. Raises AudioLoadError.
+
+    Numerical failures of the extraction itself (librosa refusing non-finite spectra, overflow) and
+    non-finite features are errors of that clip too: never a silent inf/NaN in a row that looks valid.
+    """
+    from librosa.util.exceptions import ParameterError
+
     y, _ = load_audio(clip, sr=estimator.sr, offset=estimator.offset, duration=estimator.duration)
-    check_signal(y, min_samples=estimator._min_samples(), source=clip if _is_path(clip) else "signal")
+    source = clip if _is_path(clip) else None
+    check_signal(y, min_samples=estimator._min_samples(), source=source)
     if estimator.duration is not None:
         y = fix_length(y, int(round(estimator.duration * estimator.sr)))
-    return estimator._transform_signal(y)
+    peak = float(np.max(np.abs(y)))
+    hint = f" (peak |sample| = {peak:.3g}; audio is expected in [-1, 1])" if peak > 1e3 else ""
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            features = estimator._transform_signal(y)
+    except AudioLoadError:
+        raise
+    except (ParameterError, ValueError, ArithmeticError) as err:
+        raise AudioLoadError(f"feature extraction failed on {_describe_clip(clip)}: {err}{hint}") from err
+    features = np.asarray(features)
+    finite = np.isfinite(features)
+    if not finite.all():
+        # whole NaN rows of a per-clip table of vectors are declared gaps (GTZANFeatures segments that do not
+        # fit in a clip); anything else non-finite is an error of this clip
+        nan = np.isnan(features)
+        gaps = (not estimator._frame_level and features.ndim == 2 and not np.isinf(features).any()
+                and bool(np.all(nan.all(axis=1) | ~nan.any(axis=1))))
+        if not gaps:
+            raise AudioLoadError(f"{_describe_clip(clip)} gives {int((~finite).sum())} non-finite feature "
+                                 f"value(s){hint}")
+    return features
 
 
-def _cached_extract(cls, params, clip, stamp):
-    """Module-level so joblib.Memory can key it: (class, parameters, clip or path, file size+mtime)."""
-    return _extract_source(cls(**params), clip)
+def _digest(features):
+    a = np.ascontiguousarray(features)
+    h = hashlib.blake2b(repr((a.dtype.str, a.shape)).encode(), digest_size=16)
+    h.update(a.view(np.uint8).reshape(-1) if a.size else b"")
+    return h.hexdigest()
+
+
+def _cached_extract(cls, params, clip, stamp, version):
+    """Module-level so joblib.Memory can key it: (class, parameters, clip or path, file stamp, genreclf version).
+
+    The features are stored with their digest, so an entry that does not load back bit for bit (a
+    damaged or half-copied cache) is detected and recomputed instead of served.
+    """
+    features = _extract_source(cls(**params), clip)
+    return {"features": features, "digest": _digest(features)}
+
+
+def _valid_entry(entry):
+    try:
+        return isinstance(entry, dict) and _digest(entry["features"]) == entry["digest"]
+    except Exception:  # anything unexpected in a cache file is a bad entry
+        return False
+
+
+_CONTROLLER = None
+
+
+def _one_thread():
+    """Run one clip with one BLAS/OpenMP thread, whatever the process (parent, loky worker, Dask worker).
+
+    The number of BLAS threads changes the summation order of librosa's mel projection, so without this
+    ``n_jobs=2`` (one thread per worker) and ``n_jobs=None`` (all threads) differ in the last float32 bits.
+    Parallelism comes from ``n_jobs``; the controller is built once per process (the limit itself is ~30 us).
+    """
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        import scipy.fft  # noqa: F401  (load the numerical libraries before taking stock of them)
+        from threadpoolctl import ThreadpoolController
+
+        _CONTROLLER = ThreadpoolController()
+    return _CONTROLLER.limit(limits=1)
 
 
 def _one(extract, clip, index, n):
     try:
-        return extract(clip), None
+        with _one_thread():
+            return extract(clip), None
     except AudioLoadError as err:
-        return None, f"{_name(clip, index, n)}: {err}"
+        return None, str(err)
 
 
 class _Progress:
@@ -135,7 +285,7 @@ class _Progress:
         sys.stderr.flush()
 
 
-class BaseAudioTransformer(TransformerMixin, BaseEstimator):
+class BaseAudioTransformer(VersionStampMixin, TransformerMixin, BaseEstimator):
     """Base class: clips (paths or signals) in, one row of features per clip out.
 
     Subclasses implement ``_extract(y) -> np.ndarray`` for one float32 signal at ``self.sr`` and
@@ -165,6 +315,17 @@ class BaseAudioTransformer(TransformerMixin, BaseEstimator):
         and an :class:`~genreclf.audio.AudioLoadWarning` listing every such clip.
     verbose : int
         ``> 0`` shows a progress bar on stderr.
+
+    Notes
+    -----
+    Reliability: every clip is decoded and checked on its own, so one bad file never costs the other rows;
+    a cache entry is stored only once a clip's features are complete (joblib writes to a temporary file
+    and renames it) and is checked against its digest when read, so an interrupted or damaged cache is
+    recomputed, never served. The cache key includes the genreclf version. Pickles are stamped with the
+    genreclf version (:class:`VersionStampMixin`); loading a pickle runs code, so only load files you trust.
+
+    Reproducibility: extraction is deterministic, and each clip runs with one BLAS thread so the result does
+    not depend on ``n_jobs`` or the joblib backend (bit-identical rows, tested).
     """
 
     #: True when ``_extract`` returns frames ``(n_frames, n_coefs)`` rather than a vector.
@@ -188,17 +349,26 @@ class BaseAudioTransformer(TransformerMixin, BaseEstimator):
         if self.duration is not None and not self.duration > 0:
             raise ValueError(f"duration={self.duration!r} must be a positive number of seconds or None")
         if getattr(self, "summary", None) is not None:
+            from .frames import _parse_stats
+
             _parse_stats(self.summary, "summary")
+        if self.input not in ("auto", "filename", "array"):
+            raise ValueError(f"input={self.input!r} is not valid: use 'auto', 'filename' or 'array'")
 
     # -- the shared machinery ----------------------------------------------------------------------
     def _transform_signal(self, y):
         features = self._extract(y)
         if self._frame_level and getattr(self, "summary", None) is not None:
+            from .frames import frame_statistics
+
             return frame_statistics(features, self.summary)
         return features
 
     def fit(self, X, y=None):
         """Validate the parameters and ``X``; nothing is learned (the transformer is stateless).
+
+        Checks that ``X`` is a batch of clips (not one path, not empty, not sparse). Files are not opened
+        here; a numeric array of signals is checked for NaN/inf samples unless ``on_error="nan"``.
 
         Parameters
         ----------
@@ -210,7 +380,15 @@ class BaseAudioTransformer(TransformerMixin, BaseEstimator):
         self
         """
         self._check_params()
-        resolve_clips(X, self.input)
+        batch = _as_batch(X)
+        if isinstance(batch, np.ndarray) and self.on_error == "raise":
+            for i, row in enumerate(batch):
+                bad = int(row.size - np.count_nonzero(np.isfinite(row)))
+                if bad:
+                    raise AudioLoadError(f"{type(self).__name__}: clip {i + 1} of {len(batch)} has {bad} NaN or "
+                                         "infinite sample(s); pass on_error='nan' to get a NaN row instead")
+        elif len(batch) == 0:
+            raise ValueError("X contains 0 clips; at least 1 is required.")
         return self
 
     def transform(self, X):
@@ -231,10 +409,11 @@ class BaseAudioTransformer(TransformerMixin, BaseEstimator):
         progress = _Progress(n, type(self).__name__, bool(self.verbose))
         tasks = (delayed(_one)(extract, clip, i, n) for i, clip in enumerate(clips))
         results = []
-        for done, result in enumerate(Parallel(n_jobs=self.n_jobs, return_as="generator")(tasks), 1):
-            results.append(result)
-            progress.update(done)
-        return self._stack(results, n)
+        with _one_thread():  # also covers thread-based backends, whose tasks share this process's BLAS
+            for done, result in enumerate(Parallel(n_jobs=self.n_jobs, return_as="generator")(tasks), 1):
+                results.append(result)
+                progress.update(done)
+        return self._stack(results, n, clips)
 
     def _extractor(self, kind):
         if self.memory is None:
@@ -244,27 +423,42 @@ class BaseAudioTransformer(TransformerMixin, BaseEstimator):
         params.update(n_jobs=None, memory=None, verbose=0, on_error="raise")
         return _Extractor(memory.cache(_cached_extract), (type(self), params))
 
-    def _stack(self, results, n):
-        failures = [(i, err) for i, (_, err) in enumerate(results) if err is not None]
+    def _nan_shape(self):
+        """Shape and dtype of one clip's output, found on a probe signal (used when every clip failed)."""
+        if self._frame_level and getattr(self, "summary", None) is None and self.duration is None:
+            return None  # the number of frames depends on each clip's length
+        n = self._min_samples() if self.duration is None else int(round(self.duration * self.sr))
+        probe = np.random.default_rng(0).normal(scale=0.1, size=max(n, self._min_samples())).astype(np.float32)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = np.asarray(self._transform_signal(probe))
+        return out.shape, out.dtype
+
+    def _stack(self, results, n, clips):
+        failures = [(i, os.fspath(clips[i]) if _is_path(clips[i]) else None, err)
+                    for i, (_, err) in enumerate(results) if err is not None]
         good = [r for r, err in results if err is None]
-        if failures and (self.on_error == "raise" or not good):
-            first = failures[0][1]
+        shape = None if good or not failures or self.on_error == "raise" else self._nan_shape()
+        if failures and (self.on_error == "raise" or (not good and shape is None)):
+            i, _, cause = failures[0]
             more = f" (and {len(failures) - 1} more clip(s))" if len(failures) > 1 else ""
-            hint = "" if self.on_error == "nan" else "; pass on_error='nan' to get a NaN row instead"
-            raise AudioLoadError(f"{type(self).__name__}: cannot use {first}{more}{hint}")
-        shapes = {r.shape for r in good}
-        if len(shapes) > 1:
-            frames = sorted(s[0] for s in shapes)
-            raise ValueError(f"{type(self).__name__}: clips give different numbers of frames ({frames[0]} to "
-                             f"{frames[-1]}); set duration= (e.g. duration=30) to pad or trim every clip "
-                             "to one length, or summary='mean_var' for one row of statistics per clip")
-        shape = good[0].shape
-        out = np.full((n, *shape), np.nan, dtype=good[0].dtype)
+            hint = ("; pass on_error='nan' to get a NaN row instead" if self.on_error == "raise" else
+                    "; no clip could be used and without duration= the number of frames of a NaN row is unknown")
+            raise AudioLoadError(f"{type(self).__name__}: cannot use {_name(clips[i], i, n)}: {cause}{more}{hint}")
+        if good:
+            shapes = {r.shape for r in good}
+            if len(shapes) > 1:
+                frames = sorted(s[0] for s in shapes)
+                raise ValueError(f"{type(self).__name__}: clips give different numbers of frames ({frames[0]} to "
+                                 f"{frames[-1]}); set duration= (e.g. duration=30) to pad or trim every clip "
+                                 "to one length, or summary='mean_var' for one row of statistics per clip")
+            shape = (good[0].shape, good[0].dtype)
+        out = np.full((n, *shape[0]), np.nan, dtype=shape[1])
         for i, (r, err) in enumerate(results):
             if err is None:
                 out[i] = r
         if failures:
-            listing = "; ".join(err for _, err in failures)
+            listing = "; ".join(f"{_name(clips[i], i, n)}: {cause}" for i, _, cause in failures)
             warnings.warn(AudioLoadWarning(f"{type(self).__name__}: {len(failures)} of {n} clip(s) could not be "
                                            f"used and are NaN rows: {listing}", failures), stacklevel=3)
         return out
@@ -276,6 +470,8 @@ class BaseAudioTransformer(TransformerMixin, BaseEstimator):
         """
         names = self._coef_names()
         if self._frame_level and getattr(self, "summary", None) is not None:
+            from .frames import statistic_names
+
             names = statistic_names(names, self.summary)
         return np.asarray(names, dtype=object)
 
@@ -305,7 +501,17 @@ class _Extractor:
                 stamp = (os.path.abspath(clip), st.st_size, st.st_mtime_ns)
             except OSError:
                 return _extract_source(cls(**params), clip)  # let the loader name the problem
-        return self.target(cls, params, clip, stamp)
+        args = (cls, params, clip, stamp, _current_version())
+        entry = self.target(*args)
+        if not _valid_entry(entry):  # damaged entry: recompute and overwrite it, never serve it
+            warnings.warn(f"genreclf: the cached features of {_describe_clip(clip)} were damaged "
+                          "(digest mismatch); recomputing them", RuntimeWarning, stacklevel=2)
+            entry = self.target.call(*args)[0]
+        return entry["features"]
+
+
+def _describe_clip(clip):
+    return repr(os.fspath(clip)) if _is_path(clip) else f"a signal of shape {np.shape(clip)}"
 
 
 class FrameFeatureTransformer(BaseAudioTransformer):

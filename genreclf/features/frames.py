@@ -9,6 +9,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_array, check_is_fitted
 
+from .base import VersionStampMixin
+
 __all__ = ["STATISTICS", "frame_statistics", "statistic_names", "FrameStatistics", "SequenceScaler"]
 
 #: Per-coefficient statistics over frames. ``var`` is the population variance (ddof=0), as in the
@@ -69,6 +71,12 @@ def statistic_names(coef_names, stats):
 
 def _check_frames(estimator, X, reset):
     """Validate a 2-D table or 3-D frame array; its features are the last axis."""
+    if reset:  # a DataFrame's column names name the coefficients (read before check_array drops them)
+        columns = getattr(X, "columns", None)
+        if columns is not None and all(isinstance(c, str) for c in columns):
+            estimator.feature_names_in_ = np.asarray(columns, dtype=object)
+        elif hasattr(estimator, "feature_names_in_"):
+            del estimator.feature_names_in_
     X = check_array(X, allow_nd=True, dtype=(np.float64, np.float32), input_name="X",
                     estimator=estimator, ensure_all_finite=True)
     if X.ndim not in (2, 3):
@@ -94,7 +102,7 @@ def _names_in(estimator, input_features):
     return list(input_features)
 
 
-class FrameStatistics(TransformerMixin, BaseEstimator):
+class FrameStatistics(VersionStampMixin, TransformerMixin, BaseEstimator):
     """Turn frames ``(n_clips, n_frames, n_coefs)`` into a table of per-coefficient statistics.
 
     Parameters
@@ -123,9 +131,7 @@ class FrameStatistics(TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         _parse_stats(self.stats)
-        X = _check_frames(self, X, reset=True)
-        if hasattr(X, "columns"):
-            self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        _check_frames(self, X, reset=True)
         return self
 
     def transform(self, X):
@@ -140,7 +146,7 @@ class FrameStatistics(TransformerMixin, BaseEstimator):
         return np.asarray(statistic_names(_names_in(self, input_features), self.stats), dtype=object)
 
 
-class SequenceScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class SequenceScaler(VersionStampMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """Standardise each coefficient over clips *and* frames of a 3-D array (2-D: like ``StandardScaler``).
 
     Parameters

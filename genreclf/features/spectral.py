@@ -250,8 +250,9 @@ class TempoTransformer(BaseAudioTransformer):
     >>> import numpy as np
     >>> clicks = np.zeros(22050 * 8, dtype=np.float32)
     >>> clicks[::11025] = 1.0                                       # a click every 0.5 s: 120 BPM
-    >>> float(TempoTransformer().fit_transform([clicks])[0, 0].round())
-    120.0
+    >>> bpm = TempoTransformer().fit_transform([clicks])[0, 0]     # librosa's tempo grid: 117.45 BPM
+    >>> bool(abs(bpm - 120) < 5)
+    True
     """
 
     def __init__(self, *, start_bpm=120.0, n_fft=N_FFT, hop_length=HOP_LENGTH, input="auto", sr=SR, offset=0.0,

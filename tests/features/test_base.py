@@ -1,0 +1,223 @@
+"""The shared machinery of every audio transformer: what X is, parallelism, the cache, progress, params."""
+import os
+import time
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+import soundfile as sf
+
+from genreclf.audio import AudioLoadError
+from genreclf.features import GTZANFeatures, MFCCTransformer, SpectralTransformer
+from genreclf.features.base import resolve_clips
+
+SR = 22050
+
+
+@pytest.fixture
+def wavs(tmp_path, tone, noise):
+    paths = []
+    for name, y in (("tone", tone), ("noise", noise), ("mix", 0.5 * (tone + noise))):
+        paths.append(str(tmp_path / f"{name}.wav"))
+        sf.write(paths[-1], y, SR, subtype="FLOAT")
+    return paths
+
+
+def mfcc(**kw):
+    return MFCCTransformer(n_mfcc=6, summary="mean_var", **kw)
+
+
+# -- what X is ---------------------------------------------------------------------------------------------
+def test_paths_and_arrays_give_the_same_features(wavs, tone, noise):
+    from_files = mfcc().fit_transform(wavs[:2])
+    from_arrays = mfcc().fit_transform([tone, noise])
+    from_matrix = mfcc().fit_transform(np.stack([tone, noise]))
+    np.testing.assert_array_equal(from_files, from_arrays)
+    np.testing.assert_array_equal(from_files, from_matrix)
+    np.testing.assert_array_equal(mfcc().fit_transform([Path(p) for p in wavs[:2]]), from_files)
+    np.testing.assert_array_equal(mfcc().fit_transform(pd.Series(wavs[:2])), from_files)
+    np.testing.assert_array_equal(mfcc().fit_transform(pd.DataFrame({"path": wavs[:2]})), from_files)
+    np.testing.assert_array_equal(mfcc().fit_transform(np.array(wavs[:2], dtype=object)), from_files)
+    np.testing.assert_array_equal(mfcc().fit_transform(pd.DataFrame(np.stack([tone, noise]))), from_files)
+
+
+def test_input_parameter(wavs, tone):
+    assert resolve_clips(wavs, "auto")[1] == "filename"
+    assert resolve_clips([tone], "auto")[1] == "array"
+    assert resolve_clips(wavs, "filename")[1] == "filename"
+    assert resolve_clips([tone], "array")[1] == "array"
+    with pytest.raises(TypeError, match="input='array' but X holds paths"):
+        mfcc(input="array").fit_transform(wavs)
+    with pytest.raises(TypeError, match="input='filename' but X holds signals"):
+        mfcc(input="filename").fit_transform([tone])
+    with pytest.raises(ValueError, match="input='file' is not valid"):
+        mfcc(input="file").fit([tone])
+    with pytest.raises(TypeError, match="mixes paths and signals"):
+        mfcc().fit_transform([wavs[0], tone])
+
+
+@pytest.mark.parametrize("single", ["a.wav", Path("a.wav"), b"a.wav"])
+def test_a_single_path_is_a_type_error(single):
+    for method in ("fit", "transform", "fit_transform"):
+        with pytest.raises(TypeError, match=r"Iterable over audio files or signals expected.*\[path\]"):
+            getattr(mfcc(), method)(single)
+
+
+def test_bad_containers(tone):
+    from scipy import sparse
+
+    with pytest.raises(ValueError, match="one 1-D array of 22050 samples.*Reshape your data.*\\[y\\]"):
+        mfcc().fit_transform(tone)
+    with pytest.raises(ValueError, match="0 clips"):
+        mfcc().fit([])
+    with pytest.raises(ValueError, match="0 clips"):
+        mfcc().fit_transform(np.zeros((0, 100)))
+    with pytest.raises(ValueError, match=r"0 feature\(s\).*signals of 0 samples"):
+        mfcc().fit(np.zeros((3, 0)))
+    with pytest.raises(TypeError, match="Sparse input is not supported"):
+        mfcc().fit(sparse.csr_matrix(np.ones((2, 4096))))
+    with pytest.raises(ValueError, match="Complex"):
+        mfcc().fit_transform(np.ones((2, 4096), dtype=complex))
+    with pytest.raises(TypeError, match="clip 2 of 2 .*non-numeric"):
+        mfcc().fit_transform([tone, np.array(["a", {}], dtype=object)])
+    with pytest.raises(TypeError, match="Iterable over audio files or signals expected, int"):
+        mfcc().fit(3)
+
+
+def test_fit_is_stateless_and_checks_nan_signals_early(tone):
+    m = mfcc()
+    assert m.fit([tone]) is m and not [k for k in vars(m) if k.endswith("_") and not k.startswith("_")]
+    bad = np.stack([tone, tone])
+    bad[1, 7] = np.nan
+    with pytest.raises(AudioLoadError, match="clip 2 of 2 has 1 NaN or infinite"):
+        mfcc().fit(bad)
+    mfcc(on_error="nan").fit(bad)   # becomes a NaN row at transform time instead
+
+
+@pytest.mark.parametrize("param, value", [("on_error", "ignore"), ("sr", 0), ("duration", -1), ("summary", "mean_avg")])
+def test_parameter_errors_name_the_parameter(tone, param, value):
+    with pytest.raises(ValueError, match=f"{param}="):
+        mfcc().set_params(**{param: value}).fit_transform([tone])
+
+
+def test_transform_without_fit(tone):
+    np.testing.assert_array_equal(mfcc().transform([tone]), mfcc().fit_transform([tone]))
+
+
+# -- parallelism -------------------------------------------------------------------------------------------
+def test_n_jobs_2_equals_n_jobs_none(wavs, tone, noise):
+    for est in (mfcc(), MFCCTransformer(n_mfcc=4), SpectralTransformer(summary="mean_std")):
+        np.testing.assert_array_equal(est.set_params(n_jobs=2).fit_transform(wavs),
+                                      est.set_params(n_jobs=None).fit_transform(wavs))
+    np.testing.assert_array_equal(mfcc(n_jobs=2).fit_transform([tone, noise, tone]),
+                                  mfcc().fit_transform([tone, noise, tone]))
+
+
+def test_any_joblib_backend(tone, noise):
+    with joblib.parallel_backend("threading", n_jobs=2):
+        out = mfcc(n_jobs=2).fit_transform([tone, noise])
+    np.testing.assert_array_equal(out, mfcc().fit_transform([tone, noise]))
+
+
+# -- the cache ---------------------------------------------------------------------------------------------
+@pytest.fixture
+def count_extract(monkeypatch):
+    """Count the real feature extractions (in this process: n_jobs=None)."""
+    calls = []
+    original = MFCCTransformer._extract
+
+    def counting(self, y):
+        calls.append(len(y))
+        return original(self, y)
+
+    monkeypatch.setattr(MFCCTransformer, "_extract", counting)
+    return calls
+
+
+def test_cache_hit_returns_identical_values(wavs, tmp_path, count_extract):
+    cache = tmp_path / "cache"
+    first = mfcc(memory=str(cache)).fit_transform(wavs)
+    assert len(count_extract) == 3
+    second = mfcc(memory=joblib.Memory(str(cache), verbose=0)).fit_transform(wavs)  # same store as the str
+    assert len(count_extract) == 3                    # all three served by the cache
+    np.testing.assert_array_equal(first, second)
+    # runtime parameters are not part of the key
+    mfcc(memory=str(cache), verbose=1, on_error="nan", n_jobs=1).fit_transform(wavs)
+    assert len(count_extract) == 3
+    np.testing.assert_array_equal(first, mfcc().fit_transform(wavs))   # and equal to no cache at all
+
+
+def test_cache_is_keyed_on_the_file_stamp(wavs, tmp_path, noise, count_extract):
+    cache = str(tmp_path / "cache")
+    before = mfcc(memory=cache).fit_transform(wavs)
+    assert len(count_extract) == 3
+    # same content, new mtime: recomputed (the cache cannot know the content did not change)
+    st = os.stat(wavs[0])
+    os.utime(wavs[0], ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
+    again = mfcc(memory=cache).fit_transform(wavs)
+    assert len(count_extract) == 4
+    np.testing.assert_array_equal(again, before)
+    # new content (and size): recomputed, and the new values are served, not the stale ones
+    sf.write(wavs[1], noise[: SR // 2], SR, subtype="FLOAT")
+    changed = mfcc(memory=cache).fit_transform(wavs)
+    assert len(count_extract) == 5
+    np.testing.assert_array_equal(changed[1], mfcc().fit_transform([noise[: SR // 2]])[0])
+    assert not np.allclose(changed[1], before[1])
+    # new content with the same size and a restored mtime would be served stale: the key is (size, mtime)
+    np.testing.assert_array_equal(changed[[0, 2]], before[[0, 2]])
+
+
+def test_cache_is_keyed_on_parameters_and_signal_content(wavs, tmp_path, tone, noise, count_extract):
+    cache = str(tmp_path / "cache")
+    mfcc(memory=cache).fit_transform(wavs)
+    other = MFCCTransformer(n_mfcc=7, summary="mean_var", memory=cache).fit_transform(wavs)
+    assert len(count_extract) == 6 and other.shape == (3, 14)
+    mfcc(memory=cache).fit_transform([tone, noise])
+    mfcc(memory=cache).fit_transform([tone, noise])
+    assert len(count_extract) == 8                      # arrays are keyed on their content
+    mfcc(memory=cache).fit_transform([tone * 0.5])
+    assert len(count_extract) == 9
+
+
+def test_failures_are_not_cached(tmp_path, tone, count_extract):
+    cache = str(tmp_path / "cache")
+    path = tmp_path / "later.wav"
+    with pytest.raises(AudioLoadError, match="later.wav.*not found"):
+        mfcc(memory=cache).fit_transform([str(path)])
+    sf.write(path, tone, SR, subtype="FLOAT")
+    np.testing.assert_array_equal(mfcc(memory=cache).fit_transform([str(path)]), mfcc().fit_transform([tone]))
+
+
+# -- progress ----------------------------------------------------------------------------------------------
+def test_verbose_progress_goes_to_stderr(capsys, tone, noise):
+    mfcc(verbose=1).fit_transform([tone, noise, tone])
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "MFCCTransformer" in err and "3/3 clips" in err and "clips/s" in err and err.endswith("\n")
+    mfcc().fit_transform([tone])
+    assert capsys.readouterr().err == ""
+
+
+# -- every clip failed -------------------------------------------------------------------------------------
+def test_all_bad_batch_with_on_error_nan_still_gives_nan_rows(tmp_path):
+    bad = [str(tmp_path / "a.wav"), str(tmp_path / "b.wav")]
+    with pytest.warns(UserWarning, match="2 of 2 clip"):
+        X = mfcc(on_error="nan").fit_transform(bad)
+    assert X.shape == (2, 12) and np.isnan(X).all()
+    with pytest.warns(UserWarning):
+        X3 = MFCCTransformer(n_mfcc=6, duration=1.0, on_error="nan").fit_transform(bad)
+    assert X3.shape == (2, 1 + SR // 512, 6) and np.isnan(X3).all()
+    with pytest.warns(UserWarning):
+        G = GTZANFeatures(on_error="nan").fit_transform(bad)
+    assert G.shape == (2, 57)
+    # 3-D frames of unknown length: nothing to shape a NaN row on, so a clear error
+    with pytest.raises(AudioLoadError, match="a.wav.*and 1 more.*duration="):
+        MFCCTransformer(on_error="nan").fit_transform(bad)
+
+
+def test_timing_is_not_absurd(tone):
+    start = time.perf_counter()
+    mfcc().fit_transform([tone] * 10)
+    assert time.perf_counter() - start < 10

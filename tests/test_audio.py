@@ -1,0 +1,206 @@
+"""genreclf.audio: decoding, resampling, mono mix, fixed length and errors that name the file."""
+import pickle
+import struct
+import zlib
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from genreclf.audio import AudioLoadError, AudioLoadWarning, check_signal, fix_length, load_audio
+
+SR = 22050
+
+
+def tone_at(sr, seconds=1.0, freq=440.0, amp=0.5):
+    t = np.arange(int(round(seconds * sr))) / sr
+    return (amp * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+
+
+def write(path, y, sr=SR, subtype="FLOAT"):
+    """Write (n,) or (n_channels, n) samples; FLOAT keeps float32 samples bit for bit."""
+    y = np.asarray(y)
+    sf.write(str(path), y.T if y.ndim == 2 else y, sr, subtype=subtype)
+    return str(path)
+
+
+def png_bytes():
+    """A real 1x1 PNG image, built by hand (no imaging library needed)."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
+
+
+# -- good input --------------------------------------------------------------------------------------------
+def test_file_round_trip_is_exact(tmp_path, tone):
+    path = write(tmp_path / "tone.wav", tone)
+    y, sr = load_audio(path)
+    assert sr == SR and y.dtype == np.float32
+    np.testing.assert_array_equal(y, tone)
+
+
+def test_pathlib_and_native_rate(tmp_path, tone):
+    path = tmp_path / "tone.wav"
+    write(path, tone_at(8000), sr=8000)
+    y, sr = load_audio(path, sr=None)
+    assert sr == 8000 and y.shape == (8000,)
+
+
+@pytest.mark.parametrize("native", [8000, 44100, 48000])
+def test_other_sample_rates_are_resampled(tmp_path, native):
+    path = write(tmp_path / f"tone_{native}.wav", tone_at(native), sr=native)
+    y, sr = load_audio(path)
+    assert sr == SR
+    assert abs(len(y) - SR) <= 1
+    # still a 440 Hz tone of the same amplitude
+    spectrum = np.abs(np.fft.rfft(y[2000:-2000]))
+    freq = np.fft.rfftfreq(len(y) - 4000, 1 / SR)[spectrum.argmax()]
+    assert abs(freq - 440) < 3
+    assert np.max(np.abs(y[2000:-2000])) == pytest.approx(0.5, rel=0.02)
+
+
+def test_stereo_and_5_1_are_mixed_to_the_channel_mean(tmp_path, tone, noise):
+    stereo = np.stack([tone, noise])
+    y, _ = load_audio(write(tmp_path / "stereo.wav", stereo))
+    np.testing.assert_allclose(y, stereo.mean(axis=0), rtol=0, atol=1e-7)
+    six = np.stack([tone * (k + 1) / 6 for k in range(6)])
+    y, _ = load_audio(write(tmp_path / "surround.wav", six))
+    np.testing.assert_allclose(y, six.mean(axis=0), rtol=0, atol=1e-7)
+    y2, _ = load_audio(write(tmp_path / "stereo2.wav", stereo), mono=False)
+    assert y2.shape == (2, SR)
+
+
+def test_integer_arrays_are_scaled_pcm(tone):
+    for dtype in (np.int16, np.int32):
+        full = np.iinfo(dtype).max
+        y, _ = load_audio(np.round(tone.astype(np.float64) * full).astype(dtype))
+        np.testing.assert_allclose(y, tone, atol=2.0 / full + 1e-7)
+    y, _ = load_audio(np.full(10, 192, dtype=np.uint8))   # unsigned 8-bit PCM is centred on 128
+    np.testing.assert_allclose(y, 0.5)
+    y, _ = load_audio(tone.astype(np.float64))
+    assert y.dtype == np.float32
+    np.testing.assert_array_equal(y, tone)
+
+
+def test_array_resampling_with_orig_sr():
+    y, sr = load_audio(tone_at(44100), orig_sr=44100)
+    assert sr == SR and abs(len(y) - SR) <= 1
+
+
+def test_offset_and_duration(tmp_path, tone):
+    path = write(tmp_path / "tone.wav", tone)
+    y, _ = load_audio(path, offset=0.25, duration=0.5)
+    np.testing.assert_array_equal(y, tone[5512:5512 + 11025])
+    y, _ = load_audio(tone, offset=0.25, duration=0.5)
+    np.testing.assert_array_equal(y, tone[5512:5512 + 11025])
+    with pytest.raises(AudioLoadError, match=r"tone\.wav.*offset=2.*past the end"):
+        load_audio(path, offset=2.0)
+
+
+def test_unicode_path_with_spaces(tmp_path, tone):
+    folder = tmp_path / "Música de prueba ♪"
+    folder.mkdir()
+    path = write(folder / "clip ñ 01 – ünïcode.wav", tone)
+    y, _ = load_audio(path)
+    np.testing.assert_array_equal(y, tone)
+
+
+def test_real_clip(subset_paths):
+    y, sr = load_audio(subset_paths[0])
+    assert sr == SR and 29.9 * SR < len(y) < 30.7 * SR and np.isfinite(y).all()
+    y, _ = load_audio(subset_paths[0], offset=10, duration=2)
+    assert len(y) == 2 * SR
+
+
+# -- bad input: every error names the file and the cause ---------------------------------------------------
+def test_missing_file(tmp_path):
+    with pytest.raises(AudioLoadError, match=r"nope\.wav.*file not found"):
+        load_audio(tmp_path / "nope.wav")
+
+
+def test_directory(tmp_path):
+    with pytest.raises(AudioLoadError, match=r"is a directory"):
+        load_audio(tmp_path)
+
+
+def test_zero_byte_file(tmp_path):
+    (tmp_path / "empty.wav").write_bytes(b"")
+    with pytest.raises(AudioLoadError, match=r"empty\.wav.*0 bytes"):
+        load_audio(tmp_path / "empty.wav")
+
+
+def test_text_and_png_renamed_wav(tmp_path):
+    (tmp_path / "notes.wav").write_text("these are not samples\n" * 50)
+    (tmp_path / "image.wav").write_bytes(png_bytes())
+    for name in ("notes.wav", "image.wav"):
+        with pytest.raises(AudioLoadError, match=rf"{name.replace('.', r'[.]')}.*(not recognised|Error)"):
+            load_audio(tmp_path / name)
+
+
+def test_truncated_wav_is_detected_not_read_silently(tmp_path, tone):
+    data = open(write(tmp_path / "good.wav", tone, subtype="PCM_16"), "rb").read()
+    (tmp_path / "half.wav").write_bytes(data[: len(data) // 2])
+    (tmp_path / "header_only.wav").write_bytes(data[:44])
+    with pytest.raises(AudioLoadError, match=r"half\.wav.*truncated.*50%"):
+        load_audio(tmp_path / "half.wav")
+    with pytest.raises(AudioLoadError, match=r"header_only\.wav.*truncated"):
+        load_audio(tmp_path / "header_only.wav")
+    (tmp_path / "cut_header.wav").write_bytes(data[:30])
+    with pytest.raises(AudioLoadError, match=r"cut_header\.wav"):
+        load_audio(tmp_path / "cut_header.wav")
+
+
+def test_truncated_real_clip(tmp_path, subset_paths):
+    data = open(subset_paths[0], "rb").read()
+    (tmp_path / "cut.wav").write_bytes(data[: int(len(data) * 0.8)])
+    with pytest.raises(AudioLoadError, match=r"cut\.wav.*truncated"):
+        load_audio(tmp_path / "cut.wav")
+
+
+def test_real_corrupt_clip(corrupt_clip):
+    with pytest.raises(AudioLoadError, match=r"jazz\.00054\.wav.*Format not recognised"):
+        load_audio(corrupt_clip)
+
+
+def test_bad_arrays():
+    with pytest.raises(AudioLoadError, match="boolean"):
+        load_audio(np.ones(10, dtype=bool))
+    with pytest.raises(AudioLoadError, match="array of shape.*3-D"):
+        load_audio(np.zeros((2, 2, 10), dtype=np.float32))
+    with pytest.raises(AudioLoadError, match="unknown"):
+        load_audio(np.zeros(10, dtype=np.float32), sr=None)
+
+
+@pytest.mark.parametrize("kwargs, match", [(dict(sr=0), "sr=0"), (dict(sr=-1), "sr=-1"),
+                                           (dict(offset=-1.0), "offset=-1.0"), (dict(duration=0), "duration=0")])
+def test_bad_parameters(tone, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        load_audio(tone, **kwargs)
+
+
+def test_check_signal(tone):
+    assert check_signal(tone, min_samples=2048) is tone
+    cases = [(np.zeros(0, np.float32), "empty"), (np.zeros(4096, np.float32), "silent"),
+             (tone[:1000], "1000 samples, shorter than one FFT window \\(2048"),
+             (np.where(np.arange(SR) == 5, np.nan, tone), "1 NaN or infinite"),
+             (np.where(np.arange(SR) < 3, np.inf, tone), "3 NaN or infinite")]
+    for y, match in cases:
+        with pytest.raises(AudioLoadError, match=match):
+            check_signal(y, min_samples=2048, source="x.wav")
+    with pytest.raises(AudioLoadError, match="'x.wav'"):
+        check_signal(np.zeros(4096), source="x.wav")
+
+
+def test_fix_length(tone):
+    assert fix_length(tone, 100).shape == (100,)
+    padded = fix_length(tone, SR + 50)
+    assert padded.shape == (SR + 50,) and not padded[SR:].any()
+    np.testing.assert_array_equal(padded[:SR], tone)
+    assert fix_length(np.ones((2, 10)), 12).shape == (2, 12)
+
+
+def test_warning_pickles_with_its_failures():
+    w = AudioLoadWarning("2 bad", [(1, "a.wav", "file not found")])
+    w2 = pickle.loads(pickle.dumps(w))
+    assert w2.failures == [(1, "a.wav", "file not found")] and str(w2) == "2 bad"

@@ -1,0 +1,583 @@
+"""Reliability (issue 6 for audio/features): bad input alone and inside batches, interrupted caches,
+persistence with a version stamp, determinism, and a property-based fuzz of every transformer."""
+import io
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import warnings
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pytest
+import soundfile as sf
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+import genreclf
+from genreclf.audio import AudioLoadError, AudioLoadWarning
+from genreclf.features import (ChromaTransformer, FrameStatistics, GTZANFeatures, MelSpectrogramTransformer,
+                               MFCCTransformer, SequenceScaler, SpectralTransformer, TempoTransformer)
+from genreclf.features.base import GenreclfVersionWarning
+
+SR = 22050
+REPO = Path(__file__).resolve().parents[1]
+
+
+def make_mfcc(**kw):
+    return MFCCTransformer(n_mfcc=8, summary="mean_var", **kw)
+
+
+def sine(sr, seconds=1.0, freq=440.0):
+    t = np.arange(int(round(seconds * sr))) / sr
+    return (0.5 * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+
+
+def write(path, y, sr=SR, subtype="FLOAT"):
+    y = np.asarray(y)
+    sf.write(str(path), y.T if y.ndim == 2 else y, sr, subtype=subtype)
+    return str(path)
+
+
+def png_bytes():
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
+
+
+# -- 1. bad audio, alone and inside a batch of good files --------------------------------------------------
+BAD_FILES = ["missing", "directory", "zero_bytes", "text_as_wav", "png_as_wav", "truncated", "header_only",
+             "all_zero", "shorter_than_fft", "nan_samples", "inf_samples"]
+BAD_ARRAYS = ["all_zero", "shorter_than_fft", "nan_samples", "inf_samples", "empty"]
+
+
+def bad_file(kind, folder, tone):
+    path = folder / f"bad {kind} ✗.wav"
+    if kind == "missing":
+        return str(path), "file not found"
+    if kind == "directory":
+        path.mkdir()
+        return str(path), "is a directory"
+    if kind == "zero_bytes":
+        path.write_bytes(b"")
+        return str(path), "0 bytes"
+    if kind == "text_as_wav":
+        path.write_text("title,artist\nSo What,Miles Davis\n" * 40)
+        return str(path), "not recognised"
+    if kind == "png_as_wav":
+        path.write_bytes(png_bytes())
+        return str(path), "not recognised"
+    if kind in ("truncated", "header_only"):
+        data = open(write(folder / "whole.wav", tone, subtype="PCM_16"), "rb").read()
+        path.write_bytes(data[: len(data) // 3] if kind == "truncated" else data[:44])
+        return str(path), "truncated"
+    y = {"all_zero": np.zeros(SR, np.float32), "shorter_than_fft": tone[:1000],
+         "nan_samples": np.where(np.arange(SR) % 1000 == 0, np.nan, tone).astype(np.float32),
+         "inf_samples": np.where(np.arange(SR) == 10, np.inf, tone).astype(np.float32)}[kind]
+    write(path, y)
+    return str(path), {"all_zero": "silent", "shorter_than_fft": "shorter than one FFT window",
+                       "nan_samples": "23 NaN or infinite", "inf_samples": "1 NaN or infinite"}[kind]
+
+
+def bad_array(kind, tone):
+    y = {"all_zero": np.zeros(SR, np.float32), "shorter_than_fft": tone[:1000],
+         "nan_samples": np.where(np.arange(SR) == 3, np.nan, tone).astype(np.float32),
+         "inf_samples": np.where(np.arange(SR) == 3, -np.inf, tone).astype(np.float32),
+         "empty": np.zeros(0, np.float32)}[kind]
+    return y, {"all_zero": "silent", "shorter_than_fft": "shorter than one FFT window",
+               "nan_samples": "NaN or infinite", "inf_samples": "NaN or infinite", "empty": "empty"}[kind]
+
+
+def check_bad_clip(bad, cause, good_a, good_b, name_pattern):
+    alone_a, alone_b = make_mfcc().fit_transform([good_a]), make_mfcc().fit_transform([good_b])
+    # alone, on_error="raise": a clear error naming the clip and the cause
+    with pytest.raises(AudioLoadError, match=rf"(?s){name_pattern}.*{cause}.*on_error='nan'"):
+        make_mfcc().fit_transform([bad])
+    # alone, on_error="nan": one NaN row and a warning
+    with pytest.warns(AudioLoadWarning, match=rf"1 of 1 clip.*{name_pattern}.*{cause}"):
+        X = make_mfcc(on_error="nan").fit_transform([bad])
+    assert X.shape == (1, 16) and np.isnan(X).all()
+    # in a batch, on_error="raise": the error names the bad clip (clip 2 of 3)
+    with pytest.raises(AudioLoadError, match=rf"{name_pattern}.*clip 2 of 3.*{cause}|clip 2 of 3.*{cause}"):
+        make_mfcc().fit_transform([good_a, bad, good_b])
+    # in a batch, on_error="nan": the good rows are bit-identical to what they are alone
+    with pytest.warns(AudioLoadWarning) as record:
+        X = make_mfcc(on_error="nan").fit_transform([good_a, bad, good_b])
+    np.testing.assert_array_equal(X[0], alone_a[0])
+    np.testing.assert_array_equal(X[2], alone_b[0])
+    assert np.isnan(X[1]).all()
+    (warning,) = [w.message for w in record if isinstance(w.message, AudioLoadWarning)]
+    assert [f[0] for f in warning.failures] == [1] and cause in warning.failures[0][2]
+    assert "1 of 3 clip(s)" in str(warning)
+    return warning
+
+
+@pytest.mark.parametrize("kind", BAD_FILES)
+def test_bad_file_alone_and_in_a_batch(kind, tmp_path, tone, noise):
+    bad, cause = bad_file(kind, tmp_path, tone)
+    good = [write(tmp_path / "good tone.wav", tone), write(tmp_path / "good noise.wav", noise)]
+    warning = check_bad_clip(bad, cause, good[0], good[1], f"bad {kind} ✗")
+    assert warning.failures[0][1] == bad           # the warning lists the file's path
+
+
+@pytest.mark.parametrize("kind", BAD_ARRAYS)
+def test_bad_signal_alone_and_in_a_batch(kind, tone, noise):
+    bad, cause = bad_array(kind, tone)
+    warning = check_bad_clip(bad, cause, tone, noise, "clip")
+    assert warning.failures[0][1] is None
+
+
+def test_real_corrupt_clip_alone_and_in_a_batch(corrupt_clip, subset_paths):
+    check_bad_clip(corrupt_clip, "Format not recognised", subset_paths[0], subset_paths[1], r"jazz\.00054\.wav")
+
+
+def test_truncated_copy_of_a_real_clip(tmp_path, subset_paths):
+    data = open(subset_paths[0], "rb").read()
+    (tmp_path / "cut.wav").write_bytes(data[: len(data) // 2])
+    check_bad_clip(str(tmp_path / "cut.wav"), "truncated", subset_paths[1], subset_paths[2], r"cut\.wav")
+
+
+@pytest.mark.parametrize("est", [GTZANFeatures(), TempoTransformer(), ChromaTransformer(summary="mean"),
+                                 SpectralTransformer(duration=1.0), MelSpectrogramTransformer(n_mels=16, duration=1.0)],
+                         ids=lambda e: type(e).__name__)
+def test_every_transformer_keeps_the_good_rows(est, tmp_path, tone, noise):
+    paths = [write(tmp_path / "a.wav", tone), str(tmp_path / "missing.wav"), write(tmp_path / "b.wav", noise)]
+    alone = est.fit_transform([paths[0], paths[2]])
+    with pytest.warns(AudioLoadWarning, match="missing.wav"):
+        X = est.set_params(on_error="nan").fit_transform(paths)
+    np.testing.assert_array_equal(X[[0, 2]], alone)
+    assert np.isnan(X[1]).all()
+
+
+def test_several_bad_files_are_all_listed(tmp_path, tone):
+    paths = [str(tmp_path / "gone1.wav"), write(tmp_path / "ok.wav", tone), str(tmp_path / "gone2.wav")]
+    with pytest.raises(AudioLoadError, match=r"gone1\.wav.*and 1 more clip"):
+        make_mfcc().fit_transform(paths)
+    with pytest.warns(AudioLoadWarning, match=r"2 of 3.*gone1\.wav.*gone2\.wav") as record:
+        make_mfcc(on_error="nan").fit_transform(paths)
+    assert [f[0] for f in record[0].message.failures] == [0, 2]
+
+
+# good but unusual input: converted, and equal to the equivalent clean signal
+def test_stereo_and_5_1_files_are_their_mono_mean(tmp_path, tone, noise):
+    stereo = np.stack([tone, noise])
+    six = np.stack([tone, noise, tone * 0.5, noise * 0.25, tone * 0.1, np.zeros_like(tone)])
+    X = make_mfcc().fit_transform([write(tmp_path / "st.wav", stereo), write(tmp_path / "51.wav", six)])
+    expected = make_mfcc().fit_transform([stereo.mean(axis=0), six.mean(axis=0)])
+    np.testing.assert_allclose(X, expected, rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(make_mfcc().fit_transform([stereo]), expected[:1], rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("native", [8000, 44100, 48000])
+def test_other_sample_rates_are_resampled(native, tmp_path):
+    chroma = ChromaTransformer(summary="mean", duration=1.0)
+    spectral = SpectralTransformer(features=("spectral_centroid",), summary="mean", duration=1.0)
+    path = write(tmp_path / f"tone {native}.wav", sine(native), sr=native)
+    reference = write(tmp_path / "tone 22050.wav", sine(SR))
+    c, c_ref = chroma.fit_transform([path, reference])
+    assert c.argmax() == c_ref.argmax() == 9          # still an A
+    s, s_ref = spectral.fit_transform([path, reference])
+    assert s[0] == pytest.approx(s_ref[0], rel=0.02)   # same spectral centroid within 2 %
+    assert MFCCTransformer(duration=1.0).fit_transform([path]).shape == (1, 44, 20)
+
+
+@pytest.mark.parametrize("dtype", [np.int16, np.int32, np.float64])
+def test_integer_and_float64_arrays(dtype, tone):
+    if dtype == np.float64:
+        y = tone.astype(np.float64)
+        np.testing.assert_array_equal(make_mfcc().fit_transform([y]), make_mfcc().fit_transform([tone]))
+    else:
+        y = np.round(tone.astype(np.float64) * np.iinfo(dtype).max).astype(dtype)
+        np.testing.assert_allclose(make_mfcc().fit_transform([y]), make_mfcc().fit_transform([tone]),
+                                   rtol=1e-3, atol=1e-2)
+
+
+def test_unicode_path_with_spaces(tmp_path, tone):
+    folder = tmp_path / "Música Ünïcode ♪ folder"
+    folder.mkdir()
+    path = write(folder / "clip ñ 01 – été.wav", tone)
+    np.testing.assert_array_equal(make_mfcc().fit_transform([path]), make_mfcc().fit_transform([tone]))
+    with pytest.warns(AudioLoadWarning, match="Música Ünïcode ♪ folder"):
+        make_mfcc(on_error="nan").fit_transform([path, str(folder / "absent ☃.wav")])
+
+
+# -- 3. interruption: a cache never serves a half-written entry --------------------------------------------
+SLOW_MODULE = '''
+import time
+from genreclf.features import MFCCTransformer
+
+
+class SlowMFCC(MFCCTransformer):
+    """MFCCTransformer that takes a while per clip, so a test can kill it mid-extraction."""
+
+    def _extract(self, y):
+        time.sleep(0.15)
+        return super()._extract(y)
+'''
+
+
+def _clips(folder, n, seconds=1.0):
+    rng = np.random.default_rng(42)
+    return [write(folder / f"clip {i:02d}.wav", rng.normal(scale=0.1, size=int(seconds * SR)).astype(np.float32))
+            for i in range(n)]
+
+
+def _entries(cache):
+    return sorted(Path(cache).rglob("output.pkl"))
+
+
+def _child_env(tmp_path):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), str(REPO)]),
+               OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    return env
+
+
+def _run_child(tmp_path, code, **popen):
+    script = tmp_path / "child.py"
+    script.write_text(textwrap.dedent(code))
+    return subprocess.Popen([sys.executable, str(script)], env=_child_env(tmp_path), cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen)
+
+
+def test_process_killed_mid_write_leaves_no_servable_entry(tmp_path):
+    """The worst moment: SIGKILL while the third cache entry is half written (simulated exactly)."""
+    paths = _clips(tmp_path, 6)
+    cache = tmp_path / "cache"
+    child = _run_child(tmp_path, f'''
+        import io, os, signal, sys
+        import joblib.numpy_pickle as numpy_pickle
+        from joblib import _store_backends
+        from genreclf.features import MFCCTransformer
+
+        real_dump, count = numpy_pickle.dump, [0]
+
+        def dump_then_die(value, f, *args, **kwargs):
+            count[0] += 1
+            if count[0] == 3 and hasattr(f, "write"):
+                buf = io.BytesIO()
+                real_dump(value, buf, *args, **kwargs)
+                f.write(buf.getvalue()[: len(buf.getvalue()) // 2])
+                f.flush()
+                os.kill(os.getpid(), signal.SIGKILL)
+            return real_dump(value, f, *args, **kwargs)
+
+        _store_backends.numpy_pickle.dump = dump_then_die
+        MFCCTransformer(n_mfcc=8, summary="mean_var", memory={str(cache)!r}).fit_transform({paths!r})
+        print("finished")
+    ''')
+    out, err = child.communicate(timeout=120)
+    assert child.returncode == -signal.SIGKILL, err.decode()
+    assert b"finished" not in out
+    assert len(_entries(cache)) == 2                       # two complete entries
+    assert list(cache.rglob("output.pkl.*"))              # the half-written one is a temporary file
+    calls = []
+    original = MFCCTransformer._extract
+
+    def counting(self, y):
+        calls.append(1)
+        return original(self, y)
+
+    try:
+        MFCCTransformer._extract = counting
+        X = make_mfcc(memory=str(cache)).fit_transform(paths)
+    finally:
+        MFCCTransformer._extract = original
+    assert len(calls) == 4                                 # the 2 complete entries served, 4 recomputed
+    np.testing.assert_array_equal(X, make_mfcc().fit_transform(paths))
+    assert len(_entries(cache)) == 6
+
+
+def test_run_killed_by_a_signal_then_rerun(tmp_path):
+    """SIGKILL (as the OOM killer or a cluster's scheduler sends) in the middle of a run; the worker-kill test
+    below covers parallel runs."""
+    (tmp_path / "slowmod.py").write_text(SLOW_MODULE)
+    paths = _clips(tmp_path, 10)
+    cache = tmp_path / "cache"
+    child = _run_child(tmp_path, f'''
+        from slowmod import SlowMFCC
+        SlowMFCC(n_mfcc=8, summary="mean_var", memory={str(cache)!r}).fit_transform({paths!r})
+        print("finished")
+    ''', start_new_session=True)
+    deadline = time.monotonic() + 90
+    while len(_entries(cache)) < 3 and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    os.killpg(child.pid, signal.SIGKILL)
+    out, _ = child.communicate(timeout=60)
+    assert b"finished" not in out, "the run ended before it could be interrupted"
+    n_done = len(_entries(cache))
+    assert 3 <= n_done < len(paths)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        from slowmod import SlowMFCC
+        resumed = SlowMFCC(n_mfcc=8, summary="mean_var", memory=str(cache)).fit_transform(paths)
+    finally:
+        sys.path.remove(str(tmp_path))
+    np.testing.assert_array_equal(resumed, make_mfcc().fit_transform(paths))
+    assert len(_entries(cache)) == len(paths)
+
+
+def _children(pid):
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc to find the worker pids")
+def test_worker_killed_mid_extraction(tmp_path):
+    """SIGKILL to one loky worker: the run fails loudly (no silent partial table); the rerun is exact."""
+    (tmp_path / "slowmod.py").write_text(SLOW_MODULE)
+    paths = _clips(tmp_path, 10)
+    cache = tmp_path / "cache"
+    child = _run_child(tmp_path, f'''
+        from slowmod import SlowMFCC
+        SlowMFCC(n_mfcc=8, summary="mean_var", n_jobs=2, memory={str(cache)!r}).fit_transform({paths!r})
+        print("finished")
+    ''', start_new_session=True)
+    try:
+        deadline = time.monotonic() + 90
+        while len(_entries(cache)) < 2 and child.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        workers = [p for p in _children(child.pid)
+                   if b"loky" in Path(f"/proc/{p}/cmdline").read_bytes() and
+                   b"resource_tracker" not in Path(f"/proc/{p}/cmdline").read_bytes()]
+        assert workers, "no loky worker found"
+        os.kill(workers[0], signal.SIGKILL)
+        out, err = child.communicate(timeout=90)
+    finally:
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGKILL)
+    assert child.returncode != 0 and b"finished" not in out
+    assert b"TerminatedWorkerError" in err or b"terminated" in err.lower()
+    sys.path.insert(0, str(tmp_path))
+    try:
+        from slowmod import SlowMFCC
+        resumed = SlowMFCC(n_mfcc=8, summary="mean_var", memory=str(cache)).fit_transform(paths)
+    finally:
+        sys.path.remove(str(tmp_path))
+    np.testing.assert_array_equal(resumed, make_mfcc().fit_transform(paths))
+
+
+def test_damaged_cache_entries_are_recomputed_not_served(tmp_path, monkeypatch):
+    paths = _clips(tmp_path, 3)
+    cache = str(tmp_path / "cache")
+    fresh = make_mfcc().fit_transform(paths)
+    make_mfcc(memory=cache).fit_transform(paths)
+    entries = _entries(cache)
+    assert len(entries) == 3
+    # one entry truncated, one with a flipped byte in its middle (both as a crash or a bad disk leaves them)
+    data = entries[0].read_bytes()
+    entries[0].write_bytes(data[: len(data) // 2])
+    data = bytearray(entries[1].read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    entries[1].write_bytes(bytes(data))
+    calls = []
+    original = MFCCTransformer._extract
+    monkeypatch.setattr(MFCCTransformer, "_extract", lambda self, y: calls.append(1) or original(self, y))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # joblib logs its failed load; ours warns on a digest mismatch
+        X = make_mfcc(memory=cache).fit_transform(paths)
+    np.testing.assert_array_equal(X, fresh)
+    assert len(calls) == 2                # the two damaged entries recomputed, the intact one served
+    # the entries were rewritten: the next run is served from the cache, silently
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(make_mfcc(memory=cache).fit_transform(paths), fresh)
+    assert len(calls) == 2
+
+
+def test_digest_catches_an_entry_that_loads_but_differs(tmp_path, tone):
+    """Bit rot inside the stored array: the file loads, the values are wrong; the digest refuses them."""
+    cache = str(tmp_path / "cache")
+    fresh = make_mfcc().fit_transform([tone])
+    make_mfcc(memory=cache).fit_transform([tone])
+    (entry,) = _entries(cache)
+    stored = joblib.load(entry)
+    stored["features"] = stored["features"] + 1.0        # plausible-looking wrong numbers
+    joblib.dump(stored, entry)
+    with pytest.warns(RuntimeWarning, match="damaged.*recomputing"):
+        X = make_mfcc(memory=cache).fit_transform([tone])
+    np.testing.assert_array_equal(X, fresh)
+    np.testing.assert_array_equal(joblib.load(entry)["features"], fresh[0])
+
+
+def test_cache_key_includes_the_genreclf_version(tmp_path, tone, monkeypatch):
+    cache = str(tmp_path / "cache")
+    make_mfcc(memory=cache).fit_transform([tone])
+    monkeypatch.setattr(genreclf, "__version__", "999.0")
+    make_mfcc(memory=cache).fit_transform([tone])
+    assert len(_entries(cache)) == 2
+
+
+# -- 4. persistence ----------------------------------------------------------------------------------------
+ALL_TRANSFORMERS = [MFCCTransformer(n_mfcc=5), MFCCTransformer(n_mfcc=5, summary="mean_var"),
+                    MelSpectrogramTransformer(n_mels=16), ChromaTransformer(summary="mean_std"),
+                    SpectralTransformer(), TempoTransformer(), GTZANFeatures()]
+
+
+def _round_trips(est):
+    buf = io.BytesIO()
+    joblib.dump(est, buf)
+    buf.seek(0)
+    return [pickle.loads(pickle.dumps(est)), joblib.load(buf)]
+
+
+@pytest.mark.parametrize("est", ALL_TRANSFORMERS, ids=lambda e: repr(e))
+def test_transformers_round_trip(est, tone, noise):
+    X = [tone, noise]
+    expected = est.fit_transform(X)
+    for loaded in _round_trips(est):
+        assert loaded.get_params() == est.get_params()
+        np.testing.assert_array_equal(loaded.transform(X), expected)
+
+
+def test_fitted_frame_estimators_round_trip():
+    X = np.random.default_rng(1).normal(size=(4, 30, 3))
+    for est in (FrameStatistics("mean_std").fit(X), SequenceScaler().fit(X)):
+        for loaded in _round_trips(est):
+            np.testing.assert_array_equal(loaded.transform(X), est.transform(X))
+            assert loaded.n_features_in_ == 3
+
+
+def _labelled(tone, noise):
+    rng = np.random.default_rng(3)
+    X = [tone * a + rng.normal(scale=0.01, size=SR).astype(np.float32) for a in (1, 0.8, 0.6)]
+    X += [noise * a for a in (1, 0.7, 0.5)]
+    return X, np.array(["tone"] * 3 + ["noise"] * 3)
+
+
+def test_fitted_pipelines_round_trip_with_identical_predict_proba(tone, noise):
+    X, y = _labelled(tone, noise)
+    pipes = [make_pipeline(MFCCTransformer(n_mfcc=8, summary="mean_var"), StandardScaler(), LogisticRegression()),
+             make_pipeline(MFCCTransformer(n_mfcc=8), SequenceScaler(), FrameStatistics(), LogisticRegression())]
+    for pipe in pipes:
+        pipe.fit(X, y)
+        proba = pipe.predict_proba(X)
+        for loaded in _round_trips(pipe):
+            np.testing.assert_array_equal(loaded.predict_proba(X), proba)
+            np.testing.assert_array_equal(loaded.predict(X), pipe.predict(X))
+
+
+def test_version_stamp_warns_on_another_version(monkeypatch, tone):
+    monkeypatch.setattr(genreclf, "__version__", "0.0.1")
+    saved = pickle.dumps(MFCCTransformer(n_mfcc=4))
+    fitted = pickle.dumps(SequenceScaler().fit(np.ones((2, 3, 4))))
+    monkeypatch.setattr(genreclf, "__version__", "0.2.0")
+    for blob, name in ((saved, "MFCCTransformer"), (fitted, "SequenceScaler")):
+        with pytest.warns(GenreclfVersionWarning, match=rf"{name} saved with genreclf 0\.0\.1 .*genreclf 0\.2\.0"
+                                                          r".*re-fit.*only load files you trust"):
+            pickle.loads(blob)
+    state = MFCCTransformer().__getstate__()
+    assert state["_genreclf_version"] == "0.2.0"
+    state.pop("_genreclf_version")
+    with pytest.warns(GenreclfVersionWarning, match="unknown version"):
+        MFCCTransformer().__setstate__(state)
+
+
+def test_same_version_loads_silently_and_the_stamp_does_not_leak(tone):
+    est = MFCCTransformer(n_mfcc=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loaded = pickle.loads(pickle.dumps(est))
+    assert "_genreclf_version" not in vars(loaded) and "_genreclf_version" not in vars(est)
+
+
+# -- 5. reproducibility ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("est", ALL_TRANSFORMERS, ids=lambda e: repr(e))
+def test_deterministic_across_runs_and_n_jobs(est, tone, noise):
+    X = [tone, noise, 0.5 * (tone + noise)]
+    first = est.set_params(n_jobs=None).fit_transform(X)
+    np.testing.assert_array_equal(est.fit_transform(X), first)
+    np.testing.assert_array_equal(est.set_params(n_jobs=2).fit_transform(X), first)
+
+
+# -- 6. fuzzing --------------------------------------------------------------------------------------------
+FUZZED = [MFCCTransformer(n_mfcc=6, n_mels=32, n_fft=512, hop_length=256),
+          MFCCTransformer(n_mfcc=6, n_mels=32, n_fft=512, hop_length=256, summary="mean_var"),
+          MelSpectrogramTransformer(n_mels=16, n_fft=512, hop_length=256),
+          ChromaTransformer(n_fft=512, hop_length=256, summary="mean_var"),
+          SpectralTransformer(n_fft=512, hop_length=256),
+          TempoTransformer(n_fft=512, hop_length=256),
+          GTZANFeatures()]
+
+
+def expected_shape(est, n):
+    if isinstance(est, GTZANFeatures):
+        return (1, 57)
+    if isinstance(est, TempoTransformer):
+        return (1, 1)
+    n_coefs = len(est._coef_names())
+    if est.summary is not None:
+        return (1, n_coefs * len(est.summary.split("_")))
+    return (1, 1 + n // est.hop_length, n_coefs)
+
+
+signals = st.tuples(
+    st.integers(min_value=0, max_value=9000),                                # length
+    st.sampled_from(["float32", "float64", "int16", "int32"]),               # dtype
+    st.sampled_from([0.0, 1e-30, 1e-6, 0.5, 1.0, 1e3, 1e15, 1e30]),          # amplitude (floats)
+    st.sampled_from([8000, 16000, 22050, 44100]),                            # sample rate
+    st.sampled_from(["noise", "sine", "clicks", "nan", "inf"]),              # content
+    st.integers(min_value=0, max_value=2 ** 16),                             # seed
+)
+
+
+def make_signal(length, dtype, amplitude, content, seed, sr):
+    rng = np.random.default_rng(seed)
+    if content == "sine":
+        y = np.sin(2 * np.pi * rng.uniform(50, sr / 2.5) * np.arange(length) / sr)
+    elif content == "clicks":
+        y = np.zeros(length)
+        y[:: max(1, sr // 4)] = 1.0
+    else:
+        y = rng.uniform(-1, 1, size=length)
+    if dtype.startswith("int"):
+        return np.round(y * np.iinfo(dtype).max * 0.9).astype(dtype)
+    y = (y * amplitude).astype(dtype)
+    if content in ("nan", "inf") and length:
+        y[rng.integers(length)] = np.nan if content == "nan" else np.inf
+    return y
+
+
+@pytest.mark.parametrize("est", FUZZED, ids=lambda e: repr(e))
+@settings(max_examples=12, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(case=signals)
+@example(case=(2048, "float32", 1e30, 8000, "noise", 0))       # overflow: librosa refuses non-finite spectra
+@example(case=(512, "float32", 1e30, 8000, "noise", 0))        # overflow: inf RMS
+@example(case=(0, "float32", 1.0, 22050, "noise", 0))          # empty
+@example(case=(100, "int16", 1.0, 22050, "sine", 0))           # shorter than one window
+@example(case=(4000, "float64", 0.0, 22050, "noise", 0))       # silent
+@example(case=(4000, "float32", 0.5, 44100, "nan", 1))         # NaN sample
+def test_fuzz_finite_output_or_clean_error(est, case):
+    length, dtype, amplitude, sr, content, seed = case
+    y = make_signal(length, dtype, amplitude, content, seed, sr)
+    est = est.set_params(sr=sr)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            X = est.fit_transform([y])
+    except AudioLoadError as err:      # a clean, explained refusal
+        assert "clip 1 of 1" in str(err)
+        return
+    except ValueError as err:          # e.g. parameter checks; must say something useful
+        assert str(err)
+        return
+    assert X.shape == expected_shape(est, length), (X.shape, length)
+    assert np.isfinite(X).all(), f"non-finite features for {case}"
+    # and with on_error="nan" the same input never raises
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert est.set_params(on_error="nan").fit_transform([y]).shape == X.shape
+    est.set_params(on_error="raise")
