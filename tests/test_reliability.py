@@ -25,7 +25,7 @@ import genreclf
 from genreclf.audio import AudioLoadError, AudioLoadWarning
 from genreclf.features import (ChromaTransformer, FrameStatistics, GTZANFeatures, MelSpectrogramTransformer,
                                MFCCTransformer, SequenceScaler, SpectralTransformer, TempoTransformer)
-from genreclf.features.base import GenreclfVersionWarning
+from genreclf._persistence import GenreclfVersionWarning
 
 SR = 22050
 REPO = Path(__file__).resolve().parents[1]

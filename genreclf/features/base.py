@@ -19,57 +19,16 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_memory
 
 from .._defaults import N_FFT
+from .._persistence import VersionStampMixin, _current_version
 from ..audio import AudioLoadError, AudioLoadWarning, check_signal, fix_length, load_audio
 
 # frames.py (FrameStatistics, SequenceScaler) builds on the mixin below, so its helpers are imported
 # where they are used, not here.
 
-__all__ = ["BaseAudioTransformer", "FrameFeatureTransformer", "GenreclfVersionWarning", "VersionStampMixin",
-           "resolve_clips"]
+__all__ = ["BaseAudioTransformer", "FrameFeatureTransformer", "resolve_clips"]
 
 #: Parameters that change how the work is done, not its result: left out of cache keys.
 _RUNTIME_PARAMS = ("n_jobs", "memory", "verbose", "on_error")
-
-
-# -- persistence ---------------------------------------------------------------------------------------
-class GenreclfVersionWarning(UserWarning):
-    """An estimator is unpickled by another version of genreclf than the one that pickled it."""
-
-
-def _current_version():
-    import genreclf
-
-    return genreclf.__version__
-
-
-class VersionStampMixin:
-    """Stamp pickles with the genreclf version and warn when they are loaded by another version.
-
-    ``pickle``/``joblib.dump`` store ``genreclf.__version__`` beside the estimator's state; loading it with
-    a different version (or from a pickle made before stamping existed) emits a
-    :class:`GenreclfVersionWarning` naming both versions, like scikit-learn's ``InconsistentVersionWarning``.
-    Put it before ``BaseEstimator`` in the bases: ``class MyEstimator(VersionStampMixin, BaseEstimator)``.
-
-    Loading a pickle runs code: only ``joblib.load``/``pickle.load`` files you trust.
-    """
-
-    def __getstate__(self):
-        state = super().__getstate__()
-        state = dict(state if state is not None else self.__dict__)  # never mutate the live __dict__
-        state["_genreclf_version"] = _current_version()
-        return state
-
-    def __setstate__(self, state):
-        state = dict(state)
-        saved = state.pop("_genreclf_version", None)
-        current = _current_version()
-        if saved != current:
-            warnings.warn(GenreclfVersionWarning(
-                f"Trying to unpickle {type(self).__name__} saved with genreclf "
-                f"{saved if saved is not None else '(unknown version)'} while using genreclf {current}. "
-                "This might give errors or invalid results: re-fit it with this version, or load it with "
-                f"genreclf=={saved}. (Loading a pickle runs code: only load files you trust.)"), stacklevel=2)
-        super().__setstate__(state)
 
 
 # -- what a batch is -------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from .base import VersionStampMixin
+from .._persistence import VersionStampMixin
 
 __all__ = ["STATISTICS", "frame_statistics", "statistic_names", "FrameStatistics", "SequenceScaler"]
 
