@@ -1,0 +1,454 @@
+"""Named baseline models for genre classification, each a pipeline with scaling and a small parameter grid.
+
+:func:`make_baselines` returns ``{name: Baseline(estimator, param_grid, description)}``. The estimators take the
+57-column GTZAN table (:func:`genreclf.datasets.load_gtzan_features`, or :class:`~genreclf.features.GTZANFeatures`
+output), except ``"cnn"`` and ``"lstm"``, which take 3-D frames ``(n_clips, n_frames, n_coefs)`` (e.g.
+:class:`~genreclf.features.MFCCTransformer` output). Every grid is small on purpose: the grids are searched inside
+each outer fold by :func:`genreclf.evaluation.benchmark` (nested CV) or on the train/valid part of the
+artist-filtered split, never on test tracks.
+
+Two helpers live here because the baselines need them:
+
+- :class:`GTZANTableTransformer` — feature engineering *within* the 57 columns (logs of variances and of
+  positive means, coefficients of variation, the percussive/harmonic energy ratio, the tempo's position in its
+  octave). It is what lifts the artist-filtered score most; see ``benchmarks/bench_accuracy.py``.
+- :class:`EncodedLabelClassifier` — lets classifiers that need integer labels (XGBoost) take string genres.
+
+Importing this module imports neither TensorFlow nor XGBoost: the Keras models are built only when
+``"mlp"``, ``"cnn"`` or ``"lstm"`` is requested, and XGBoost is imported when the wrapped model is fitted.
+"""
+from typing import NamedTuple
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, TransformerMixin, clone
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import assert_all_finite, column_or_1d, get_tags
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .features.gtzan import GTZAN_COLUMNS
+
+__all__ = ["make_baselines", "Baseline", "BASELINE_NAMES", "TABLE_BASELINES", "GTZANTableTransformer",
+           "EncodedLabelClassifier", "XGBoostClassifier"]
+
+#: Models for 2-D feature tables that need neither Keras nor 3-D input (the default of :func:`make_baselines`).
+TABLE_BASELINES = ("logistic_regression", "svc", "knn", "random_forest", "xgboost", "naive_bayes", "sgd",
+                   "decision_tree", "ensemble")
+#: Every name :func:`make_baselines` knows. ``"mlp"`` takes tables; ``"cnn"``/``"lstm"`` take 3-D frames.
+BASELINE_NAMES = TABLE_BASELINES + ("mlp", "cnn", "lstm")
+_KERAS = ("mlp", "cnn", "lstm")
+
+
+class Baseline(NamedTuple):
+    """One named baseline: an unfitted estimator, the grid to tune it with, and one line saying what it is."""
+
+    estimator: object
+    param_grid: dict
+    description: str
+
+
+# ------------------------------------------------------------------------------------------ feature engineering
+_POSITIVE = ("chroma_stft", "rms", "spectral_centroid", "spectral_bandwidth", "rolloff", "zero_crossing_rate")
+_EPS = 1e-10
+
+
+class GTZANTableTransformer(TransformerMixin, BaseEstimator):
+    """Re-express the 57 GTZAN columns on scales where genres separate better (and artists less).
+
+    Computed per row, from that row only (nothing is learned from the data except the column check):
+
+    - ``log_<name>_var`` for the 28 ``*_var`` columns: variances are heavy-tailed (mfcc1_var spans five
+      decades); their logs are near-Gaussian.
+    - the 29 other columns, with ``log_`` of the six positive means (``chroma_stft``, ``rms``,
+      ``spectral_centroid``, ``spectral_bandwidth``, ``rolloff``, ``zero_crossing_rate``).
+    - ``log_cv_<name>`` for those six: log of the coefficient of variation std/mean, a loudness- and
+      scale-free measure of how much the feature moves within the clip.
+    - ``log_percussive_harmonic_ratio``: ``log(perceptr_var / harmony_var)``.
+    - ``tempo_octave_phase``: ``log2(tempo) mod 1``, the tempo with its octave removed (the published tempo is
+      often off by a factor of two).
+
+    Output: 65 columns. Follow it with a scaler (``StandardScaler`` or ``PowerTransformer``).
+
+    Parameters
+    ----------
+    extras : bool, default=True
+        Add the 8 derived columns (coefficients of variation, percussive/harmonic ratio, tempo phase); with
+        False only the log transforms are applied (57 columns out).
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        57.
+    feature_names_in_ : ndarray of shape (57,)
+        When fitted on a DataFrame; its columns must then be the GTZAN names (any order).
+
+    Examples
+    --------
+    >>> from genreclf.datasets import load_gtzan_features
+    >>> X = load_gtzan_features().data
+    >>> Xt = GTZANTableTransformer().fit_transform(X)
+    >>> Xt.shape, GTZANTableTransformer().fit(X).get_feature_names_out()[:2].tolist()
+    ((1000, 65), ['log_chroma_stft_var', 'log_rms_var'])
+    """
+
+    def __init__(self, extras=True):
+        self.extras = extras
+
+    def fit(self, X, y=None):
+        """Check that X is the 57-column GTZAN table.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, 57) or DataFrame with the GTZAN column names
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        X = validate_data(self, X, reset=True, dtype=np.float64)
+        if X.shape[1] != len(GTZAN_COLUMNS):
+            raise ValueError(f"GTZANTableTransformer expects the {len(GTZAN_COLUMNS)} GTZAN feature columns "
+                             f"(chroma_stft_mean ... mfcc20_var), got X with {X.shape[1]} columns")
+        if hasattr(self, "feature_names_in_"):
+            missing = sorted(set(GTZAN_COLUMNS) - set(map(str, self.feature_names_in_)))
+            if missing:
+                raise ValueError(f"GTZANTableTransformer: the DataFrame lacks GTZAN column(s) {missing[:5]}; pass "
+                                 "the 57 columns of load_gtzan_features(as_frame=True).data")
+            self._order = [list(self.feature_names_in_).index(c) for c in GTZAN_COLUMNS]
+        else:
+            self._order = list(range(len(GTZAN_COLUMNS)))
+        return self
+
+    def _plan(self):
+        names, parts = [], []
+        col = {c: i for i, c in enumerate(GTZAN_COLUMNS)}
+        for c in GTZAN_COLUMNS:
+            if c.endswith("_var"):
+                names.append(f"log_{c}")
+                parts.append(("log", col[c]))
+        for c in GTZAN_COLUMNS:
+            if c.endswith("_var"):
+                continue
+            if c.endswith("_mean") and c[:-5] in _POSITIVE:
+                names.append(f"log_{c}")
+                parts.append(("log", col[c]))
+            else:
+                names.append(c)
+                parts.append(("raw", col[c]))
+        if self.extras:
+            for base in _POSITIVE:
+                names.append(f"log_cv_{base}")
+                parts.append(("cv", col[f"{base}_var"], col[f"{base}_mean"]))
+            names.append("log_percussive_harmonic_ratio")
+            parts.append(("ratio", col["perceptr_var"], col["harmony_var"]))
+            names.append("tempo_octave_phase")
+            parts.append(("phase", col["tempo"]))
+        return names, parts
+
+    def transform(self, X):
+        """Apply the transforms.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_clips, 57)
+
+        Returns
+        -------
+        ndarray of shape (n_clips, 65), or (n_clips, 57) with ``extras=False``
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float64)[:, self._order]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            def log(v):
+                return np.log(np.clip(v, 0.0, None) + _EPS)
+
+            out = []
+            for part in self._plan()[1]:
+                kind, i = part[0], part[1]
+                if kind == "log":
+                    out.append(log(X[:, i]))
+                elif kind == "raw":
+                    out.append(X[:, i])
+                elif kind == "cv":
+                    out.append(0.5 * log(X[:, i]) - log(X[:, part[2]]))
+                elif kind == "ratio":
+                    out.append(log(X[:, i]) - log(X[:, part[2]]))
+                else:  # tempo phase
+                    out.append(np.mod(np.log2(np.clip(X[:, i], 1e-3, None)), 1.0))
+        return np.column_stack(out)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output columns (``log_mfcc1_var``, ..., ``tempo_octave_phase``)."""
+        check_is_fitted(self)
+        return np.asarray(self._plan()[0], dtype=object)
+
+
+# --------------------------------------------------------------------------------------------- label encoding
+class EncodedLabelClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
+    """Fit ``estimator`` on integer-encoded labels and answer with the original ones.
+
+    For classifiers that only accept ``0 .. n_classes - 1`` as ``y`` (``xgboost.XGBClassifier``): string genres
+    go in, string genres come out, and ``classes_`` is what scikit-learn's metrics expect.
+
+    Parameters
+    ----------
+    estimator : classifier
+        Fitted (a clone) on ``LabelEncoder().fit_transform(y)``.
+
+    Attributes
+    ----------
+    estimator_ : classifier
+    classes_ : ndarray of shape (n_classes,)
+    n_features_in_ : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    >>> clf = EncodedLabelClassifier(DecisionTreeClassifier()).fit(X, ["jazz", "jazz", "rock", "rock"])
+    >>> clf.predict([[0.5], [2.5]]).tolist(), clf.estimator_.classes_.tolist()
+    (['jazz', 'rock'], [0, 1])
+    """
+
+    def __init__(self, estimator):
+        self.estimator = estimator
+
+    def fit(self, X, y, **fit_params):
+        """Encode ``y`` and fit a clone of ``estimator``; ``fit_params`` (e.g. ``sample_weight``) are passed on.
+
+        Returns
+        -------
+        self
+        """
+        if y is None:
+            raise ValueError("EncodedLabelClassifier requires y to be passed, but the target y is None")
+        y = column_or_1d(y, warn=True)
+        if y.dtype.kind in "fc":
+            assert_all_finite(y, input_name="y")
+        check_classification_targets(y)
+        encoder = LabelEncoder().fit(y)
+        self.classes_ = encoder.classes_
+        self.estimator_ = clone(self.estimator).fit(X, encoder.transform(y), **fit_params)
+        if hasattr(self.estimator_, "n_features_in_"):
+            self.n_features_in_ = self.estimator_.n_features_in_
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        try:
+            inner = get_tags(self.estimator).input_tags
+            tags.input_tags.allow_nan = inner.allow_nan
+            tags.input_tags.sparse = inner.sparse
+        except (TypeError, AttributeError, ValueError):  # an estimator without sklearn tags (XGBoost < 2.1)
+            pass
+        return tags
+
+    def predict_proba(self, X):
+        """Class probabilities of shape (n_samples, n_classes), columns in the order of ``classes_``."""
+        check_is_fitted(self)
+        return self.estimator_.predict_proba(X)
+
+    def predict(self, X):
+        """Predicted labels of shape (n_samples,), in the original label space."""
+        check_is_fitted(self)
+        return self.classes_[np.asarray(self.estimator_.predict(X)).astype(int).ravel()]
+
+
+def XGBoostClassifier(**params):
+    """``xgboost.XGBClassifier(**params)`` wrapped in :class:`EncodedLabelClassifier` (string labels work).
+
+    Parameters are the XGBoost ones; tune them as ``estimator__max_depth`` etc.
+
+    Examples
+    --------
+    >>> clf = XGBoostClassifier(n_estimators=5, max_depth=2)
+    >>> clf.get_params()["estimator__max_depth"]
+    2
+    """
+    from xgboost import XGBClassifier
+
+    return EncodedLabelClassifier(XGBClassifier(**params))
+
+
+# ------------------------------------------------------------------------------------------------- baselines
+def _pipe(*steps):
+    from sklearn.pipeline import Pipeline
+
+    return Pipeline(list(steps))
+
+
+def _svc(C=1.0, gamma="scale"):
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.svm import SVC
+
+    # scikit-learn >= 1.9 deprecates SVC(probability=True) for this (Platt scaling on internal folds)
+    return CalibratedClassifierCV(SVC(C=C, gamma=gamma), ensemble=False)
+
+
+def _build(name, random_state, n_jobs):
+    from sklearn.preprocessing import StandardScaler
+
+    if name == "logistic_regression":
+        from sklearn.linear_model import LogisticRegression
+
+        return Baseline(_pipe(("scale", StandardScaler()), ("clf", LogisticRegression(max_iter=5000))),
+                        {"clf__C": [0.1, 1.0, 10.0]}, "standardized features, multinomial logistic regression")
+    if name == "svc":
+        return Baseline(_pipe(("scale", StandardScaler()), ("clf", _svc())),
+                        {"clf__estimator__C": [1.0, 3.0, 10.0], "clf__estimator__gamma": ["scale", 0.01]},
+                        "standardized features, RBF support vector machine (Platt-calibrated probabilities)")
+    if name == "knn":
+        from sklearn.neighbors import KNeighborsClassifier
+
+        return Baseline(_pipe(("scale", StandardScaler()), ("clf", KNeighborsClassifier(n_neighbors=10))),
+                        {"clf__n_neighbors": [5, 10, 20], "clf__weights": ["uniform", "distance"]},
+                        "standardized features, k nearest neighbours")
+    if name == "random_forest":
+        from sklearn.ensemble import RandomForestClassifier
+
+        return Baseline(_pipe(("clf", RandomForestClassifier(n_estimators=200, random_state=random_state,
+                                                              n_jobs=n_jobs))),
+                        {"clf__max_features": ["sqrt", 0.3]},
+                        "random forest of 200 trees (trees need no scaling)")
+    if name == "xgboost":
+        return Baseline(_pipe(("clf", XGBoostClassifier(n_estimators=300, learning_rate=0.05, max_depth=4,
+                                                         subsample=0.8, colsample_bytree=0.5,
+                                                         random_state=random_state, n_jobs=n_jobs or 1))),
+                        {"clf__estimator__max_depth": [3, 5], "clf__estimator__learning_rate": [0.05, 0.1]},
+                        "gradient-boosted trees (XGBoost, 300 rounds)")
+    if name == "naive_bayes":
+        from sklearn.naive_bayes import GaussianNB
+
+        return Baseline(_pipe(("features", GTZANTableTransformer(extras=False)), ("scale", StandardScaler()),
+                              ("clf", GaussianNB())),
+                        {"clf__var_smoothing": [1e-9, 1e-3, 1e-1]},
+                        "log-variance features (near-Gaussian), Gaussian naive Bayes")
+    if name == "sgd":
+        from sklearn.linear_model import SGDClassifier
+
+        return Baseline(_pipe(("scale", StandardScaler()),
+                              ("clf", SGDClassifier(loss="log_loss", alpha=1e-3, max_iter=2000, tol=1e-4,
+                                                    random_state=random_state))),
+                        {"clf__alpha": [1e-4, 1e-3, 1e-2]},
+                        "standardized features, logistic loss by stochastic gradient descent")
+    if name == "decision_tree":
+        from sklearn.tree import DecisionTreeClassifier
+
+        return Baseline(_pipe(("clf", DecisionTreeClassifier(max_depth=10, random_state=random_state))),
+                        {"clf__max_depth": [5, 10, None], "clf__min_samples_leaf": [1, 5]},
+                        "a single decision tree")
+    if name == "ensemble":
+        return _ensemble(random_state, n_jobs)
+    if name == "mlp":
+        from .models import MLPClassifier
+
+        return Baseline(_pipe(("scale", StandardScaler()),
+                              ("clf", MLPClassifier(hidden_units=(256, 128), dropout=0.3, epochs=60, batch_size=32,
+                                                    validation_split=0.1, patience=10,
+                                                    random_state=random_state))),
+                        {"clf__dropout": [0.3, 0.5]},
+                        "standardized features, Keras MLP 256-128 with dropout and early stopping")
+    if name == "cnn":
+        from .features import SequenceScaler
+        from .models import CNNClassifier
+
+        return Baseline(_pipe(("scale", SequenceScaler()),
+                              ("clf", CNNClassifier(epochs=30, validation_split=0.1, random_state=random_state))),
+                        {"clf__learning_rate": [1e-4, 1e-3]},
+                        "3-D frames (n_clips, n_frames, n_coefs): per-coefficient scaling, the seed 2-D CNN")
+    if name == "lstm":
+        from .features import SequenceScaler
+        from .models import LSTMClassifier
+
+        return Baseline(_pipe(("scale", SequenceScaler()),
+                              ("clf", LSTMClassifier(epochs=30, validation_split=0.1, random_state=random_state))),
+                        {"clf__learning_rate": [1e-3, 3e-3]},
+                        "3-D frames (n_clips, n_frames, n_coefs): per-coefficient scaling, the seed 2-layer LSTM")
+    raise ValueError(f"unknown baseline {name!r}: choose from {list(BASELINE_NAMES)}")  # pragma: no cover
+
+
+def _ensemble(random_state, n_jobs):
+    from sklearn.ensemble import VotingClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    lr = _pipe(("features", GTZANTableTransformer()), ("scale", StandardScaler()),
+               ("clf", LogisticRegression(C=0.3, max_iter=5000)))
+    svc = _pipe(("features", GTZANTableTransformer()), ("scale", StandardScaler()), ("clf", _svc(C=3.0)))
+    xgb = XGBoostClassifier(n_estimators=150, learning_rate=0.1, max_depth=3, subsample=0.8, colsample_bytree=0.5,
+                            random_state=random_state, n_jobs=n_jobs or 1)
+    vote = VotingClassifier([("lr", lr), ("svc", svc), ("xgb", xgb)], voting="soft")
+    return Baseline(vote, {"lr__clf__C": [0.1, 0.3, 1.0]},
+                    "soft vote of logistic regression and RBF SVC on engineered features (GTZANTableTransformer) "
+                    "and XGBoost on the raw columns")
+
+
+def make_baselines(names=None, *, random_state=0, n_jobs=None, keras=False):
+    """Named baseline models with scaling and small parameter grids.
+
+    ===================== =========================================================================
+    name                  model (input: the 57-column table unless said otherwise)
+    ===================== =========================================================================
+    logistic_regression   StandardScaler → LogisticRegression; grid ``C``
+    svc                   StandardScaler → RBF SVC (calibrated probabilities); grid ``C``, ``gamma``
+    knn                   StandardScaler → KNeighborsClassifier; grid ``n_neighbors``, ``weights``
+    random_forest         RandomForestClassifier (200 trees); grid ``max_features``
+    xgboost               XGBClassifier (300 rounds, string labels via EncodedLabelClassifier)
+    naive_bayes           GTZANTableTransformer(extras=False) → StandardScaler → GaussianNB
+    sgd                   StandardScaler → SGDClassifier(loss="log_loss"); grid ``alpha``
+    decision_tree         DecisionTreeClassifier; grid ``max_depth``, ``min_samples_leaf``
+    ensemble              soft vote: GTZANTableTransformer → StandardScaler → (LogisticRegression, SVC),
+                          plus XGBoost (150 rounds); grid: the LR's ``C``. The best pipeline found for
+                          ``benchmarks/bench_accuracy.py`` (chosen on 10-fold CV and train/valid scores)
+    mlp                   StandardScaler → Keras :class:`~genreclf.models.MLPClassifier` (needs TensorFlow)
+    cnn                   3-D frames: SequenceScaler → :class:`~genreclf.models.CNNClassifier` (seed CNN)
+    lstm                  3-D frames: SequenceScaler → :class:`~genreclf.models.LSTMClassifier` (seed LSTM)
+    ===================== =========================================================================
+
+    Parameters
+    ----------
+    names : str or list of str, optional
+        Which baselines, in this order. Default: the table models that need no Keras
+        (:data:`TABLE_BASELINES`), plus ``"mlp"`` when ``keras=True``.
+    random_state : int or None, default=0
+        Seed of every stochastic model.
+    n_jobs : int, optional
+        Threads of the models that have them (random forest, XGBoost). Leave None when
+        :func:`~genreclf.evaluation.benchmark` already runs folds in parallel.
+    keras : bool, default=False
+        With ``names=None``, also include the Keras MLP. (``"cnn"``/``"lstm"`` need 3-D input and are only
+        made when named.)
+
+    Returns
+    -------
+    dict of str → Baseline
+        ``Baseline(estimator, param_grid, description)``, a named tuple: ``est, grid, _ = baselines["svc"]``.
+        Every call returns fresh, unfitted estimators.
+
+    Raises
+    ------
+    ValueError
+        An unknown name (the message lists the known ones).
+
+    Examples
+    --------
+    >>> baselines = make_baselines(["svc", "xgboost"])
+    >>> list(baselines), baselines["svc"].param_grid["clf__estimator__C"]
+    (['svc', 'xgboost'], [1.0, 3.0, 10.0])
+    >>> from genreclf.datasets import load_gtzan_features
+    >>> X, y = load_gtzan_features(return_X_y=True)
+    >>> model = baselines["svc"].estimator.fit(X[::2], y[::2])
+    >>> model.predict(X[1:4:2]).shape, bool(model.score(X[1::2], y[1::2]) > 0.6)
+    ((2,), True)
+    """
+    if names is None:
+        names = list(TABLE_BASELINES) + (["mlp"] if keras else [])
+    elif isinstance(names, str):
+        names = [names]
+    names = list(names)
+    unknown = [n for n in names if n not in BASELINE_NAMES]
+    if unknown:
+        raise ValueError(f"unknown baseline name(s) {unknown}: choose from {list(BASELINE_NAMES)}")
+    return {name: _build(name, random_state, n_jobs) for name in names}

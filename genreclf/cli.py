@@ -1,0 +1,471 @@
+"""The ``genreclf`` command: ``benchmark``, ``extract``, ``train`` and ``predict``.
+
+A thin argparse layer over :func:`genreclf.evaluation.benchmark`, :class:`genreclf.features.GTZANFeatures`,
+:func:`genreclf.baselines.make_baselines` and :mod:`joblib`. Every expected failure (a missing path, an unknown
+model, a bad CSV, undecodable audio) ends with one line on stderr, ``genreclf <command>: error: ...``, and a
+non-zero exit status; tracebacks are for bugs only (``GENRECLF_DEBUG=1`` shows them for the expected failures
+too).
+
+Examples
+--------
+::
+
+    genreclf benchmark                       # bundled 30 s table, 10-fold CV and the artist-filtered split
+    genreclf benchmark --data features_3_sec.csv --protocol cv --models svc,ensemble --out results.csv
+    genreclf extract genres/ --features gtzan --segments 10 --out features_3_sec.csv --n-jobs 2
+    genreclf train --data 30s --model ensemble --out model.joblib
+    genreclf predict song1.wav song2.wav --model model.joblib --threshold 0.4 --out probs.csv
+"""
+import argparse
+import os
+import sys
+import time
+import warnings
+
+import numpy as np
+
+__all__ = ["main", "DEFAULT_MODELS"]
+
+#: Models of ``genreclf benchmark`` without ``--models``: fast enough to run both protocols in ~2 minutes on
+#: 2 cores with nested tuning.
+DEFAULT_MODELS = ("logistic_regression", "svc", "knn", "naive_bayes", "ensemble")
+
+
+class CLIError(Exception):
+    """An expected failure: printed as one line, exit status 2 (usage) or 1 (data)."""
+
+    def __init__(self, message, status=1):
+        super().__init__(message)
+        self.status = status
+
+
+# ------------------------------------------------------------------------------------------------------ data
+def _is_table(path):
+    return os.path.isfile(path) and path.lower().endswith((".csv", ".csv.gz", ".tsv", ".txt"))
+
+
+def _load_data(spec, *, n_jobs=None, verbose=1, purpose="benchmark"):
+    """``spec`` = "30s", a CSV path or an audio folder → Bunch(data, target, groups, kind, feature_names)."""
+    from sklearn.utils import Bunch
+
+    from .datasets import load_gtzan_features
+
+    if spec in (None, "30s"):
+        b = load_gtzan_features()
+        return Bunch(data=b.data, target=b.target, groups=b.groups, kind="30s", feature_names=b.feature_names,
+                     source="the bundled GTZAN 30-second table")
+    if not os.path.exists(spec):
+        raise CLIError(f"--data {spec!r}: no such file or folder (use 30s, a features CSV or a folder of genre "
+                       "sub-folders of audio)")
+    if os.path.isdir(spec):
+        return _extract_folder(spec, segments=None, n_jobs=n_jobs, verbose=verbose)
+    return _load_csv(spec)
+
+
+def _load_csv(path):
+    import pandas as pd
+    from sklearn.utils import Bunch
+
+    from .datasets import load_gtzan_features, track_id
+
+    errors = []
+    for kind in ("30s", "3s"):
+        try:
+            b = load_gtzan_features(kind, path=path)
+            return Bunch(data=b.data, target=b.target, groups=b.groups, kind=kind, feature_names=b.feature_names,
+                         source=path)
+        except ValueError as err:
+            errors.append(str(err))
+    # not the GTZAN layout: any table with a 'label' column and numeric feature columns
+    try:
+        df = pd.read_csv(path)
+    except Exception as err:  # parser errors of many kinds
+        raise CLIError(f"{path!r} is not a readable CSV table ({type(err).__name__}: {err})") from None
+    if "label" not in df.columns:
+        raise CLIError(f"{path!r} is not a feature table: {errors[0]} (a table of other features needs a "
+                       "'label' column and numeric feature columns)")
+    features = [c for c in df.columns if c not in ("filename", "length", "label")]
+    values = df[features].apply(pd.to_numeric, errors="coerce")
+    bad = values.isna().to_numpy()
+    if not features or bad.any():
+        where = ""
+        if bad.any():
+            r, c = (int(v[0]) for v in np.nonzero(bad))
+            where = f": column {features[c]!r} on line {r + 2} is empty or not a number"
+        raise CLIError(f"{path!r}: the feature columns must all be numbers{where}")
+    groups = None
+    if "filename" in df.columns:
+        groups = np.asarray([track_id(str(f)) for f in df["filename"]], dtype=object)
+    kind = "3s" if groups is not None and len(set(groups)) < len(groups) else "table"
+    return Bunch(data=values.to_numpy(dtype=np.float64), target=df["label"].astype(str).to_numpy(dtype=object),
+                 groups=groups, kind=kind, feature_names=features, source=path)
+
+
+def _extract_folder(folder, *, segments=None, n_jobs=None, verbose=1):
+    """GTZAN features of every readable clip of a folder of genre sub-folders (unreadable ones reported)."""
+    import pandas as pd
+    from sklearn.utils import Bunch
+
+    from .audio import AudioLoadWarning
+    from .datasets import load_audio_folder, segment_table, track_id
+    from .features.gtzan import GTZAN_COLUMNS, GTZANFeatures
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AudioLoadWarning)
+        try:
+            clips = load_audio_folder(folder)
+        except (OSError, ValueError) as err:
+            raise CLIError(str(err)) from None
+    for path, reason in clips.unreadable:
+        _note(f"skipped unreadable audio file {path!r}: {reason}")
+    if len(clips.filenames) == 0:
+        raise CLIError(f"no readable audio file in {folder!r}")
+    if segments:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            table = segment_table(list(clips.filenames), labels=list(clips.target), n_segments=segments,
+                                  n_jobs=n_jobs, verbose=verbose)
+        for name, reason in table.skipped:
+            _note(f"skipped segment {name}: {reason}")
+        return Bunch(data=table.data, target=table.target, groups=table.groups, kind="3s",
+                     feature_names=list(GTZAN_COLUMNS), frame=table.frame, source=folder)
+    extractor = GTZANFeatures(on_error="nan", n_jobs=n_jobs, verbose=verbose)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        data = extractor.fit_transform(list(clips.filenames))
+    failed = {i: cause for w in caught if isinstance(w.message, AudioLoadWarning)
+              for i, _, cause in w.message.failures}
+    keep = np.array([i not in failed and np.isfinite(data[i]).all() for i in range(len(data))])
+    for i in np.flatnonzero(~keep):
+        _note(f"skipped {clips.filenames[i]!r}: {failed.get(i, 'NaN features')}")
+    if not keep.any():
+        raise CLIError(f"no clip of {folder!r} could be used")
+    filenames = clips.filenames[keep]
+    lengths = []
+    for f in filenames:
+        try:
+            import soundfile as sf
+
+            info = sf.info(f)
+            lengths.append(int(round(info.frames * 22050 / info.samplerate)))
+        except Exception:
+            lengths.append(-1)
+    frame = pd.DataFrame(data[keep], columns=list(GTZAN_COLUMNS))
+    frame.insert(0, "filename", [f"{track_id(f)}{os.path.splitext(f)[1]}" for f in filenames])
+    frame.insert(1, "length", lengths)
+    frame["label"] = clips.target[keep]
+    return Bunch(data=data[keep], target=clips.target[keep], groups=clips.groups[keep], kind="30s",
+                 feature_names=list(GTZAN_COLUMNS), frame=frame, source=folder)
+
+
+def _note(message):
+    sys.stderr.write(f"genreclf: warning: {message}\n")
+
+
+def _models(spec):
+    from .baselines import BASELINE_NAMES
+
+    if spec is None:
+        return list(DEFAULT_MODELS)
+    names = [n.strip() for part in spec for n in part.split(",") if n.strip()]
+    if names == ["all"]:
+        return [n for n in BASELINE_NAMES if n not in ("cnn", "lstm")]
+    unknown = [n for n in names if n not in BASELINE_NAMES]
+    if unknown or not names:
+        raise CLIError(f"unknown model(s) {unknown}: choose from {', '.join(BASELINE_NAMES)} (or 'all')", status=2)
+    return names
+
+
+# ------------------------------------------------------------------------------------------------- commands
+def _cmd_benchmark(args):
+    from .baselines import make_baselines
+    from .evaluation import benchmark, format_leaderboard
+
+    names = _models(args.models)
+    if any(n in ("cnn", "lstm") for n in names):
+        raise CLIError("cnn and lstm take 3-D frames, not a feature table: benchmark them from Python "
+                       "(genreclf.evaluation.benchmark with MFCCTransformer frames)", status=2)
+    protocol = {"cv": "cv", "filtered": "filtered", "both": "both"}[args.protocol]
+    data = _load_data(args.data, n_jobs=args.n_jobs, verbose=0 if args.quiet else 1)
+    groups = data.groups
+    if protocol in ("filtered", "both") and groups is None:
+        raise CLIError(f"--protocol {args.protocol} needs GTZAN track names ('filename' column) in {data.source!r}")
+    if not args.quiet:
+        print(f"genreclf benchmark: {len(data.target)} rows ({data.kind}) from {data.source}; models: "
+              f"{', '.join(names)}; protocol: {args.protocol}; {args.cv}-fold CV"
+              f"{'' if args.no_tune else ', nested tuning'}", file=sys.stderr)
+    start = time.perf_counter()
+    try:
+        board = benchmark(make_baselines(names, random_state=args.random_state), data.data, data.target,
+                          groups=groups, cv=args.cv, protocol=protocol, n_jobs=args.n_jobs, tune=not args.no_tune,
+                          random_state=args.random_state, verbose=0 if args.quiet else 1)
+    except ValueError as err:
+        raise CLIError(str(err)) from None
+    print(format_leaderboard(board, metrics=[m for m in ("accuracy", "f1_macro", "log_loss")
+                                             if f"{m}_mean" in board.columns]))
+    if not args.quiet:
+        print(f"({time.perf_counter() - start:.0f} s; accuracy and macro-F1 in %, mean ± std over folds, or ± "
+              "bootstrap standard error for the single artist-filtered split)", file=sys.stderr)
+    if args.out:
+        _write_csv(board, args.out)
+    return 0
+
+
+def _write_csv(frame, path):
+    try:
+        frame.to_csv(path, index=False)
+    except OSError as err:
+        raise CLIError(f"cannot write {path!r}: {err.strerror or err}") from None
+    print(f"wrote {path}", file=sys.stderr)
+
+
+def _cmd_extract(args):
+    if args.features != "gtzan":
+        raise CLIError(f"--features {args.features!r} is not available: use gtzan", status=2)
+    if not os.path.exists(args.audio_dir):
+        raise CLIError(f"{args.audio_dir!r}: no such folder")
+    if not os.path.isdir(args.audio_dir):
+        raise CLIError(f"{args.audio_dir!r} is a file: pass a folder with one sub-folder of audio per genre")
+    if args.segments is not None and args.segments < 1:
+        raise CLIError(f"--segments {args.segments} must be a positive number", status=2)
+    data = _extract_folder(args.audio_dir, segments=args.segments, n_jobs=args.n_jobs, verbose=not args.quiet)
+    _write_csv(data.frame, args.out)
+    print(f"{len(data.frame)} rows × {len(data.feature_names)} features", file=sys.stderr)
+    return 0
+
+
+def _cmd_train(args):
+    import joblib
+    from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold, StratifiedKFold
+    from sklearn.pipeline import Pipeline
+
+    from .baselines import make_baselines
+    from .features.gtzan import GTZANFeatures
+
+    (name,) = _models([args.model])
+    if name in ("cnn", "lstm"):
+        raise CLIError(f"--model {name} takes 3-D frames: train it from Python", status=2)
+    data = _load_data(args.data, n_jobs=args.n_jobs, verbose=0 if args.quiet else 1)
+    if data.kind == "table":
+        raise CLIError(f"{data.source!r} is not a GTZAN feature table: train needs the 57 GTZAN columns so that "
+                       "predict can compute them from audio")
+    if data.kind == "3s":
+        raise CLIError("training on 3-second segment rows is not supported by the command yet: use the 30 s table "
+                       "or an audio folder, or SegmentClassifier from Python")
+    baseline = make_baselines([name], random_state=args.random_state)[name]
+    model = baseline.estimator
+    try:
+        if args.tune and baseline.param_grid:
+            cv = (StratifiedGroupKFold(5, shuffle=True, random_state=args.random_state) if data.groups is not None
+                  else StratifiedKFold(5, shuffle=True, random_state=args.random_state))
+            search = GridSearchCV(model, baseline.param_grid, cv=cv, n_jobs=args.n_jobs)
+            search.fit(data.data, data.target, groups=data.groups)
+            model = search.best_estimator_
+            print(f"best parameters: {search.best_params_} (5-fold accuracy {search.best_score_:.3f})",
+                  file=sys.stderr)
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", FutureWarning)
+                model.fit(data.data, data.target)
+    except ValueError as err:
+        raise CLIError(str(err)) from None
+    if args.threshold is not None:
+        model = _with_threshold(model, args.threshold)
+    pipeline = Pipeline([("features", GTZANFeatures()), ("model", model)])
+    try:
+        joblib.dump(pipeline, args.out)
+    except OSError as err:
+        raise CLIError(f"cannot write {args.out!r}: {err.strerror or err}") from None
+    print(f"trained {name} on {len(data.target)} clips from {data.source}; saved to {args.out} (a scikit-learn "
+          "Pipeline: GTZANFeatures → model; joblib.load(path).predict([audio files]))", file=sys.stderr)
+    return 0
+
+
+def _with_threshold(fitted, threshold):
+    """Wrap a fitted classifier in a fitted RejectOptionClassifier (no refit)."""
+    from .models.segment import RejectOptionClassifier
+
+    _check_threshold(threshold)
+    wrapper = RejectOptionClassifier(fitted, threshold=threshold)
+    wrapper.estimator_ = fitted
+    wrapper.classes_ = fitted.classes_
+    if hasattr(fitted, "n_features_in_"):
+        wrapper.n_features_in_ = fitted.n_features_in_
+    return wrapper
+
+
+def _check_threshold(threshold):
+    if not 0.0 <= threshold <= 1.0:
+        raise CLIError(f"--threshold {threshold} must be a probability in [0, 1]", status=2)
+
+
+def _cmd_predict(args):
+    import joblib
+    import pandas as pd
+
+    from .audio import AudioLoadWarning
+
+    if not os.path.isfile(args.model):
+        raise CLIError(f"--model {args.model!r}: no such file (make one with 'genreclf train ... --out "
+                       f"{args.model}')")
+    try:
+        pipeline = joblib.load(args.model)
+    except Exception as err:  # unpickling raises many kinds
+        raise CLIError(f"--model {args.model!r} is not a model saved by 'genreclf train' ({type(err).__name__}: "
+                       f"{err})") from None
+    if not (hasattr(pipeline, "steps") and hasattr(pipeline[-1], "predict_proba")):
+        raise CLIError(f"--model {args.model!r} is not a model saved by 'genreclf train' (expected a Pipeline "
+                       "whose last step has predict_proba)")
+    if args.threshold is not None:
+        _check_threshold(args.threshold)
+    missing = [f for f in args.files if not os.path.isfile(f)]
+    for f in missing:
+        _note(f"{f!r}: no such file")
+    files = [f for f in args.files if f not in missing]
+    failed = len(missing)
+    rows = []
+    if files:
+        features = pipeline[:-1].set_params(features__on_error="nan", features__n_jobs=args.n_jobs)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            X = features.transform(files)
+        causes = {i: cause for w in caught if isinstance(w.message, AudioLoadWarning)
+                  for i, _, cause in w.message.failures}
+        good = np.array([np.isfinite(row).all() for row in X])
+        for i in np.flatnonzero(~good):
+            _note(f"cannot use {files[i]!r}: {causes.get(i, 'its features are not finite')}")
+            failed += 1
+        if good.any():
+            model = pipeline[-1]
+            proba = model.predict_proba(X[good])
+            classes = np.asarray(model.classes_)
+            threshold = args.threshold
+            if threshold is None and hasattr(model, "threshold"):
+                threshold = float(model.threshold)
+            fallback = getattr(model, "fallback", "unknown")
+            top = proba.max(axis=1)
+            genre = classes[proba.argmax(axis=1)].astype(object)
+            if threshold is not None:
+                genre[top < threshold] = fallback
+            for f, g, p, row in zip(np.asarray(files, dtype=object)[good], genre, top, proba):
+                rows.append({"file": f, "genre": g, "probability": float(p),
+                             **{str(c): float(v) for c, v in zip(classes, row)}})
+    if rows:
+        table = pd.DataFrame(rows)
+        shown = table[["file", "genre", "probability"]].copy()
+        shown["probability"] = shown["probability"].map(lambda v: f"{v:.3f}")
+        print(shown.to_string(index=False))
+        if args.out:
+            _write_csv(table, args.out)
+    if failed:
+        raise CLIError(f"{failed} of {len(args.files)} file(s) could not be classified")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------------- parser
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, no usage dump
+        raise CLIError(f"{message} (see '{self.prog} --help')", status=2)
+
+
+def _parser():
+    from . import __version__
+
+    parser = _Parser(prog="genreclf", description="Music genre classification: honest benchmarks, feature "
+                                                  "extraction, training and prediction.")
+    parser.add_argument("--version", action="version", version=f"genreclf {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    b = sub.add_parser("benchmark", help="cross-validate models and print a leaderboard",
+                       description="Cross-validate models (nested tuning) under 10-fold CV and/or the "
+                                   "artist-filtered GTZAN split and print a leaderboard.")
+    b.add_argument("--data", default="30s", help="30s (bundled table, default), a features CSV, or an audio "
+                                                 "folder with one sub-folder per genre")
+    b.add_argument("--protocol", choices=("cv", "filtered", "both"), default="both")
+    b.add_argument("--models", nargs="+", default=None,
+                   help=f"baseline names, comma- or space-separated (default: {','.join(DEFAULT_MODELS)}; 'all')")
+    b.add_argument("--cv", type=int, default=10, help="folds of the cv protocol (default 10)")
+    b.add_argument("--no-tune", action="store_true", help="skip the nested grid searches")
+    b.add_argument("--n-jobs", type=int, default=-1, help="parallel tasks (joblib; default -1: all cores)")
+    b.add_argument("--random-state", type=int, default=0)
+    b.add_argument("--out", help="write the full leaderboard as CSV")
+    b.add_argument("--quiet", action="store_true", help="no progress display")
+    b.set_defaults(run=_cmd_benchmark)
+
+    e = sub.add_parser("extract", help="compute the GTZAN feature table of a folder of audio",
+                       description="Compute the 57 GTZAN features of every clip (or of its 3-second segments) "
+                                   "of a folder of genre sub-folders and write them as CSV.")
+    e.add_argument("audio_dir", help="folder with one sub-folder of audio files per genre")
+    e.add_argument("--features", default="gtzan", help="feature set (gtzan)")
+    e.add_argument("--segments", type=int, default=None,
+                   help="cut each clip into this many 3-second segments, one row each (the 3 s table: 10)")
+    e.add_argument("--out", required=True, help="output CSV")
+    e.add_argument("--n-jobs", type=int, default=None)
+    e.add_argument("--quiet", action="store_true")
+    e.set_defaults(run=_cmd_extract)
+
+    t = sub.add_parser("train", help="fit a model and save it",
+                       description="Fit a baseline model on a GTZAN feature table or audio folder and save it "
+                                   "with its feature extractor (joblib).")
+    t.add_argument("--data", default="30s", help="30s (default), a GTZAN features CSV, or an audio folder")
+    t.add_argument("--model", default="ensemble", help="baseline name (default: ensemble)")
+    t.add_argument("--tune", action="store_true", help="grid-search the model's parameters (5-fold CV) first")
+    t.add_argument("--threshold", type=float, default=None,
+                   help="reject option: answer 'unknown' when the top probability is below this")
+    t.add_argument("--out", required=True, help="output file, e.g. model.joblib")
+    t.add_argument("--n-jobs", type=int, default=None)
+    t.add_argument("--random-state", type=int, default=0)
+    t.add_argument("--quiet", action="store_true")
+    t.set_defaults(run=_cmd_train)
+
+    p = sub.add_parser("predict", help="predict the genre of audio files",
+                       description="Print the genre and its probability for each audio file; --out writes every "
+                                   "class probability as CSV.")
+    p.add_argument("files", nargs="+", help="audio files")
+    p.add_argument("--model", required=True, help="a model saved by 'genreclf train'")
+    p.add_argument("--threshold", type=float, default=None,
+                   help="reject option: 'unknown' when the top probability is below this")
+    p.add_argument("--out", help="write the probabilities of every class as CSV")
+    p.add_argument("--n-jobs", type=int, default=None)
+    p.set_defaults(run=_cmd_predict)
+    return parser
+
+
+def main(argv=None):
+    """Run the ``genreclf`` command line; returns the exit status.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments without the program name (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 on success, 1 when the data could not be used, 2 for a usage error.
+    """
+    parser = _parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help(sys.stderr)
+            return 2
+        return args.run(args)
+    except CLIError as err:
+        command = f"genreclf {args.command}" if "args" in locals() and args.command else "genreclf"
+        sys.stderr.write(f"{command}: error: {err}\n")
+        return err.status
+    except (OSError, ValueError, TypeError) as err:
+        if os.environ.get("GENRECLF_DEBUG"):
+            raise
+        command = f"genreclf {args.command}" if "args" in locals() and getattr(args, "command", None) else "genreclf"
+        sys.stderr.write(f"{command}: error: {err}\n")
+        return 1
+    except KeyboardInterrupt:
+        sys.stderr.write("genreclf: interrupted\n")
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

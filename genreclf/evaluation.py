@@ -1,0 +1,559 @@
+"""Honest benchmarks: one call that cross-validates several models and returns a leaderboard.
+
+:func:`benchmark` evaluates each model under one or more protocols (see ``DESIGN.md``, "Evaluation protocols"):
+
+============  =====================================================================================
+protocol      what is split
+============  =====================================================================================
+``"cv"``      k-fold cross-validation. Without ``groups`` (or with one row per group): stratified
+              k-fold over rows. With segment rows (a group holding several rows): stratified *grouped*
+              k-fold — no track on both sides — scored per segment and per track (mean of the
+              segments' probabilities).
+``"filtered"`` the artist-filtered GTZAN split (:class:`~genreclf.datasets.ArtistFilteredSplit`): model
+              selection on train → valid only, refit on train + valid, scored on the 290 test tracks.
+============  =====================================================================================
+
+Hyper-parameters are never chosen on test rows: with ``tune=True`` a model's ``param_grid`` is searched by
+:class:`~sklearn.model_selection.GridSearchCV` inside each outer training fold (nested CV), or on the train/valid
+part of the filtered split.
+
+All work is dispatched through :mod:`joblib` (one task per model and fold), so ``n_jobs`` parallelizes it and
+``with joblib.parallel_backend("dask"): benchmark(...)`` runs it on a Dask cluster.
+"""
+import math
+import sys
+import time
+import warnings
+
+import numpy as np
+from sklearn.base import clone, is_classifier
+
+__all__ = ["benchmark", "METRICS", "PROTOCOLS"]
+
+#: Metric names accepted in ``scoring``. ``"neg_log_loss"`` (scikit-learn's name) and ``"log_loss"`` both give a
+#: ``log_loss`` column with the positive loss (lower is better).
+METRICS = ("accuracy", "balanced_accuracy", "f1_macro", "f1_weighted", "precision_macro", "recall_macro",
+           "neg_log_loss", "log_loss")
+#: Protocol names accepted in ``protocol`` (``"both"`` means ``("cv", "filtered")``).
+PROTOCOLS = ("cv", "filtered", "both")
+
+
+# -------------------------------------------------------------------------------------------------- metrics
+def _metric(name, y_true, y_pred, proba, classes):
+    from sklearn import metrics
+
+    if name == "accuracy":
+        return metrics.accuracy_score(y_true, y_pred)
+    if name == "balanced_accuracy":
+        return metrics.balanced_accuracy_score(y_true, y_pred)
+    if name in ("f1_macro", "f1_weighted", "precision_macro", "recall_macro"):
+        kind, average = name.split("_")
+        fn = {"f1": metrics.f1_score, "precision": metrics.precision_score, "recall": metrics.recall_score}[kind]
+        return fn(y_true, y_pred, average=average, labels=classes, zero_division=0)
+    if name == "log_loss":
+        if proba is None:
+            return np.nan
+        proba = np.clip(proba, 1e-15, None)  # float32 probabilities (XGBoost) may not sum to 1 in float64
+        return metrics.log_loss(y_true, proba / proba.sum(axis=1, keepdims=True), labels=classes)
+    raise AssertionError(name)  # pragma: no cover - names are checked up front
+
+
+def _check_scoring(scoring):
+    if isinstance(scoring, str):
+        scoring = (scoring,)
+    try:
+        scoring = list(scoring)
+    except TypeError:
+        raise TypeError(f"scoring={scoring!r} must be a metric name or a list of them: {list(METRICS)}") from None
+    unknown = [s for s in scoring if s not in METRICS]
+    if unknown or not scoring:
+        raise ValueError(f"scoring={scoring!r}: unknown metric(s) {unknown}; use names from {list(METRICS)}")
+    names = []
+    for s in scoring:
+        s = "log_loss" if s == "neg_log_loss" else s
+        if s not in names:
+            names.append(s)
+    return names
+
+
+# ------------------------------------------------------------------------------------------------ estimators
+def _resolve_estimators(estimators, random_state):
+    """{name: (estimator, param_grid)} from a dict, a list of names/estimators, or one estimator."""
+    from .baselines import Baseline, make_baselines
+
+    if estimators is None:
+        return {k: (b.estimator, b.param_grid) for k, b in make_baselines(random_state=random_state).items()}
+    if isinstance(estimators, str):
+        estimators = [estimators]
+    if hasattr(estimators, "fit"):
+        estimators = {type(estimators).__name__: estimators}
+    if not isinstance(estimators, dict):
+        items = list(estimators)
+        names = [e for e in items if isinstance(e, str)]
+        resolved = {k: b for k, b in make_baselines(names, random_state=random_state).items()} if names else {}
+        estimators = {}
+        for e in items:
+            if isinstance(e, str):
+                estimators[e] = resolved[e]
+            elif hasattr(e, "fit"):
+                name = type(e).__name__
+                k, n = name, 2
+                while k in estimators:
+                    k, n = f"{name}_{n}", n + 1
+                estimators[k] = e
+            else:
+                raise TypeError(f"estimators: {e!r} is neither a baseline name nor an estimator")
+    if not estimators:
+        raise ValueError("estimators is empty: pass {name: estimator}, a list of baseline names "
+                         "(see genreclf.baselines.BASELINE_NAMES) or None for the default baselines")
+    out = {}
+    for name, value in estimators.items():
+        if isinstance(value, Baseline):
+            est, grid = value.estimator, value.param_grid
+        elif isinstance(value, tuple) and len(value) == 2 and hasattr(value[0], "fit"):
+            est, grid = value
+        elif hasattr(value, "fit"):
+            est, grid = value, {}
+        else:
+            raise TypeError(f"estimators[{name!r}] must be an estimator, a Baseline or (estimator, param_grid); "
+                            f"got {type(value).__name__}")
+        if not is_classifier(est):
+            raise TypeError(f"estimators[{name!r}] ({type(est).__name__}) is not a classifier")
+        out[str(name)] = (est, dict(grid or {}))
+    return out
+
+
+# --------------------------------------------------------------------------------------------------- splits
+def _protocols(protocol, groups):
+    if protocol is None:
+        return ["cv"]
+    items = [protocol] if isinstance(protocol, str) else list(protocol)
+    out = []
+    for p in items:
+        if p not in PROTOCOLS:
+            raise ValueError(f"protocol={protocol!r}: unknown protocol {p!r}; use 'cv' (k-fold, grouped by track "
+                             "when groups has several rows per track), 'filtered' (artist-filtered GTZAN split), "
+                             "'both', or a list of them")
+        for q in (("cv", "filtered") if p == "both" else (p,)):
+            if q not in out:
+                out.append(q)
+    return out
+
+
+def _cv_plan(cv, y, groups, segmented, random_state):
+    """(splitter, label, use_groups) for the 'cv' protocol."""
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+
+    if isinstance(cv, (int, np.integer)) and not isinstance(cv, bool):
+        k = int(cv)
+        if k < 2:
+            raise ValueError(f"cv={cv!r} must be >= 2 folds (or a scikit-learn splitter)")
+        if segmented:
+            labels, counts = np.unique(_track_labels(y, groups)[1], return_counts=True)
+            what = "tracks"
+        else:
+            labels, counts = np.unique(y, return_counts=True)
+            what = "rows"
+        if counts.min() < k:
+            raise ValueError(f"cv={k}: class {labels[counts.argmin()]!r} has only {counts.min()} {what}, fewer than "
+                             f"the folds; use cv<={counts.min()}")
+        if segmented:
+            return (StratifiedGroupKFold(k, shuffle=True, random_state=random_state),
+                    f"grouped {k}-fold CV", True)
+        return StratifiedKFold(k, shuffle=True, random_state=random_state), f"stratified {k}-fold CV", False
+    if hasattr(cv, "split"):
+        return cv, type(cv).__name__, groups is not None
+    raise TypeError(f"cv={cv!r} must be an int (number of folds) or a scikit-learn splitter")
+
+
+def _track_labels(y, groups):
+    """(track ids, label of each track) — the label of a track is the label of its rows."""
+    tracks, first = np.unique(groups, return_index=True)
+    return tracks, np.asarray(y)[first]
+
+
+def _inner_cv(protocol, segmented, random_state, inner_cv):
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+
+    if protocol == "filtered":
+        from .datasets import ArtistFilteredSplit
+
+        return ArtistFilteredSplit(train="train", test="valid")
+    if segmented:
+        return StratifiedGroupKFold(inner_cv, shuffle=True, random_state=random_state)
+    return StratifiedKFold(inner_cv, shuffle=True, random_state=random_state)
+
+
+# ----------------------------------------------------------------------------------------------------- task
+def _subset(X, idx):
+    if hasattr(X, "iloc"):
+        return X.iloc[idx]
+    if isinstance(X, (list, tuple)):
+        return [X[i] for i in idx]
+    return X[idx]
+
+
+def _fit_predict(name, protocol, fold, estimator, grid, X, y, groups, train, test, inner, tune):
+    """One model on one split: (grid search and) fit on ``train``, predict ``test``. Runs in a joblib worker."""
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.model_selection import GridSearchCV
+
+    Xtr, ytr = _subset(X, train), y[train]
+    gtr = None if groups is None else groups[train]
+    best_params = None
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=FutureWarning)
+        warnings.simplefilter("ignore", category=ConvergenceWarning)
+        if tune and grid:
+            search = GridSearchCV(clone(estimator), grid, cv=inner, scoring="accuracy", refit=True, n_jobs=1,
+                                  error_score="raise")
+            search.fit(Xtr, ytr, **({"groups": gtr} if gtr is not None else {}))
+            model, best_params = search.best_estimator_, search.best_params_
+        else:
+            model = clone(estimator).fit(Xtr, ytr)
+        fit_time = time.perf_counter() - start
+        Xte = _subset(X, test)
+        start = time.perf_counter()
+        proba = model.predict_proba(Xte) if hasattr(model, "predict_proba") else None
+        pred = model.classes_[np.argmax(proba, axis=1)] if proba is not None else np.asarray(model.predict(Xte))
+        predict_time = time.perf_counter() - start
+    return dict(name=name, protocol=protocol, fold=fold, test=test, proba=proba, pred=pred,
+                classes=np.asarray(model.classes_), fit_time=fit_time, predict_time=predict_time,
+                best_params=best_params)
+
+
+# ------------------------------------------------------------------------------------------------- progress
+class _Progress:
+    def __init__(self, total, verbose, stream=None):
+        self.total, self.done, self.verbose = total, 0, verbose
+        self.stream = stream if stream is not None else sys.stderr
+        self.start = time.perf_counter()
+        self.tty = getattr(self.stream, "isatty", lambda: False)()
+
+    def update(self, result):
+        self.done += 1
+        if not self.verbose:
+            return
+        elapsed = time.perf_counter() - self.start
+        what = f"{result['name']} · {result['protocol']} · split {result['fold'] + 1}"
+        if self.tty:
+            width = 24
+            filled = int(width * self.done / self.total)
+            bar = "#" * filled + "-" * (width - filled)
+            end = "\n" if self.done == self.total else ""
+            self.stream.write(f"\r[{bar}] {self.done}/{self.total} {elapsed:6.1f}s  {what[:48]:<48}{end}")
+        else:
+            self.stream.write(f"[benchmark] {self.done}/{self.total} {elapsed:.1f}s {what} "
+                              f"(fit {result['fit_time']:.2f}s)\n")
+        self.stream.flush()
+
+
+# ---------------------------------------------------------------------------------------------- aggregation
+def _aggregate(tasks, y, groups, metrics, classes, level, n_boot, rng):
+    """Per-fold metrics and pooled predictions of one model under one protocol at one level."""
+    import pandas as pd
+
+    fold_rows, true_all, pred_all, proba_all, group_all, fold_all = [], [], [], [], [], []
+    for t in sorted(tasks, key=lambda t: t["fold"]):
+        proba = None
+        if t["proba"] is not None:  # columns in the global class order
+            proba = np.zeros((len(t["test"]), len(classes)))
+            cols = np.searchsorted(classes, t["classes"])
+            proba[:, cols] = t["proba"]
+        yt, yp, gt = y[t["test"]], t["pred"], None if groups is None else groups[t["test"]]
+        if level == "track":
+            yt, yp, proba, gt = _per_track(yt, yp, proba, gt, classes)
+        fold_rows.append({m: _metric(m, yt, yp, proba, classes) for m in metrics})
+        true_all.append(yt)
+        pred_all.append(np.asarray(yp, dtype=object))
+        proba_all.append(proba)
+        group_all.append(gt if gt is not None else np.full(len(yt), None, dtype=object))
+        fold_all.append(np.full(len(yt), t["fold"]))
+    folds = pd.DataFrame(fold_rows)
+    y_true, y_pred = np.concatenate(true_all), np.concatenate(pred_all)
+    proba = None if any(p is None for p in proba_all) else np.vstack(proba_all)
+    g = np.concatenate(group_all)
+    if len(tasks) == 1:  # one split: spread from a bootstrap over the test clips
+        std = _bootstrap_std(y_true, y_pred, proba, metrics, classes, n_boot, rng)
+        spread = f"bootstrap s.e. ({len(y_true)} {level}s)"
+    else:
+        std = {m: folds[m].std(ddof=1) for m in metrics}
+        spread = f"std over {len(tasks)} folds"
+    predictions = pd.DataFrame({"y_true": y_true, "y_pred": y_pred, "group": g, "fold": np.concatenate(fold_all)})
+    return folds, std, spread, predictions, proba
+
+
+def _per_track(y_true, y_pred, proba, groups, classes):
+    """Average segment probabilities per track (or vote without probabilities)."""
+    tracks, inverse = np.unique(groups, return_inverse=True)
+    n = len(tracks)
+    first = np.zeros(n, dtype=int)
+    first[inverse[::-1]] = np.arange(len(inverse))[::-1]
+    labels = np.asarray(y_true)[first]
+    if proba is not None:
+        sums = np.zeros((n, len(classes)))
+        np.add.at(sums, inverse, proba)
+        track_proba = sums / np.bincount(inverse, minlength=n)[:, None]
+        pred = classes[np.argmax(track_proba, axis=1)]
+    else:
+        votes = np.zeros((n, len(classes)))
+        np.add.at(votes, (inverse, np.searchsorted(classes, np.asarray(y_pred))), 1)
+        track_proba, pred = None, classes[np.argmax(votes, axis=1)]
+    return labels, pred, track_proba, tracks
+
+
+def _bootstrap_std(y_true, y_pred, proba, metrics, classes, n_boot, rng):
+    if n_boot < 2:
+        return {m: np.nan for m in metrics}
+    n = len(y_true)
+    values = {m: [] for m in metrics}
+    for _ in range(n_boot):
+        i = rng.integers(0, n, n)
+        for m in metrics:
+            values[m].append(_metric(m, y_true[i], y_pred[i], None if proba is None else proba[i], classes))
+    return {m: float(np.nanstd(v, ddof=1)) if not np.all(np.isnan(v)) else np.nan for m, v in values.items()}
+
+
+# ------------------------------------------------------------------------------------------------ benchmark
+def benchmark(estimators=None, X=None, y=None, groups=None, cv=10, protocol=None,
+              scoring=("accuracy", "f1_macro", "neg_log_loss"), n_jobs=None, tune=True, inner_cv=3,
+              random_state=0, verbose=0, n_bootstrap=200):
+    """Cross-validate several classifiers under honest protocols and return a leaderboard.
+
+    Parameters
+    ----------
+    estimators : dict, list or estimator, optional
+        ``{name: estimator}``, ``{name: Baseline}`` or ``{name: (estimator, param_grid)}``; a list of baseline
+        names (:func:`~genreclf.baselines.make_baselines`) and/or estimators; one estimator; or None for the
+        default baselines.
+    X : array-like of shape (n_rows, n_features) or (n_rows, n_frames, n_coefs), DataFrame, or list of paths
+        One row per clip or per segment (then give ``groups``).
+    y : array-like of shape (n_rows,)
+        Labels (genres).
+    groups : array-like of shape (n_rows,), optional
+        Track id of each row (``load_gtzan_features(...).groups``). Rows sharing a group are never split between
+        train and test; with several rows per group the scores are reported per segment *and* per track.
+        Required by ``protocol="filtered"`` unless ``X`` names the clips (paths, file names).
+    cv : int or splitter, default=10
+        Folds of the ``"cv"`` protocol: an int gives stratified (grouped, with segment rows) shuffled k-fold;
+        a scikit-learn splitter is used as is (and receives ``groups``).
+    protocol : {"cv", "filtered", "both"} or list of them, default=None
+        None is ``"cv"``. ``"filtered"``: tune on train → valid of the artist-filtered split, refit on
+        train + valid, score on its test tracks.
+    scoring : str or sequence of str, default=("accuracy", "f1_macro", "neg_log_loss")
+        From :data:`METRICS`; the log loss is reported as a positive ``log_loss``.
+    n_jobs : int, optional
+        Parallel tasks (one per model and split) through joblib; None follows the active joblib backend
+        (e.g. ``joblib.parallel_backend("dask")``).
+    tune : bool, default=True
+        Search each model's ``param_grid`` (nested: inside each training fold, with ``inner_cv`` folds; or on
+        train → valid for ``"filtered"``). False fits the estimators as given.
+    inner_cv : int, default=3
+        Folds of the inner search of the ``"cv"`` protocol.
+    random_state : int, default=0
+        Seeds fold shuffling, inner folds, the bootstrap and the default baselines.
+    verbose : int, default=0
+        ``>= 1`` prints a progress display on stderr (a bar on a terminal, one line per task otherwise).
+    n_bootstrap : int, default=200
+        Resamples of the test clips for the spread of single-split protocols (``"filtered"``).
+
+    Returns
+    -------
+    leaderboard : pandas.DataFrame
+        One row per model, protocol and level, best first within each protocol. Columns: ``model``,
+        ``protocol`` (e.g. ``"stratified 10-fold CV"``, ``"grouped 10-fold CV, track-level"``,
+        ``"artist-filtered split"``), ``level`` (``"clip"``, ``"segment"`` or ``"track"``), ``<metric>_mean``
+        and ``<metric>_std`` for each metric, ``fit_time_mean/std`` and ``predict_time_mean/std`` (seconds per
+        split, the search included), ``n_splits``, ``n_test`` (test clips/segments/tracks per split, summed),
+        ``spread`` (what the ``_std`` columns are: std over folds, or a bootstrap standard error for a
+        single split), ``best_params`` (most frequent choice of the search).
+
+        ``leaderboard.attrs`` keeps, keyed by ``(model, protocol)``:
+        ``"confusion"`` — confusion matrix (DataFrame, true rows × predicted columns) pooled over folds;
+        ``"per_class"`` — precision, recall, F1 and support per class; ``"predictions"`` — pooled
+        ``y_true``/``y_pred``/``group``/``fold`` (for :func:`genreclf.plotting.plot_confusion_matrix`);
+        ``"fold_scores"`` — every metric on every split; ``"best_params"`` — the search's choice per split.
+        ``attrs["classes"]`` lists the class order.
+
+    Examples
+    --------
+    >>> from genreclf.datasets import load_gtzan_features
+    >>> from genreclf.baselines import make_baselines
+    >>> gtzan = load_gtzan_features()
+    >>> board = benchmark(make_baselines(["logistic_regression", "naive_bayes"]), gtzan.data, gtzan.target,
+    ...                   groups=gtzan.groups, cv=3, protocol="both", tune=False)
+    >>> board[["model", "protocol"]].values.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    [['logistic_regression', 'stratified 3-fold CV'], ['naive_bayes', 'stratified 3-fold CV'],
+     ['logistic_regression', 'artist-filtered split'], ['naive_bayes', 'artist-filtered split']]
+    >>> board.attrs["confusion"][("logistic_regression", "artist-filtered split")].shape
+    (10, 10)
+    """
+    import pandas as pd
+    from joblib import Parallel, delayed
+
+    if X is None or y is None:
+        raise ValueError("benchmark needs X (features, one row per clip or segment) and y (labels)")
+    for param, value, low in (("inner_cv", inner_cv, 2), ("n_bootstrap", n_bootstrap, 0)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+            raise ValueError(f"{param}={value!r} must be an int >= {low}")
+    models = _resolve_estimators(estimators, random_state)
+    metrics = _check_scoring(scoring)
+    protocols = _protocols(protocol, groups)
+    y = np.asarray(y)
+    if y.ndim != 1:
+        y = y.ravel()
+    n_rows = X.shape[0] if hasattr(X, "shape") else len(X)
+    if n_rows != len(y):
+        raise ValueError(f"X has {n_rows} rows but y has {len(y)} labels")
+    if groups is not None:
+        groups = np.asarray(groups, dtype=object).ravel()
+        if len(groups) != len(y):
+            raise ValueError(f"groups has {len(groups)} entries but y has {len(y)}")
+    segmented = groups is not None and len(np.unique(groups)) < len(groups)
+    if segmented and len(set(zip(groups.tolist(), y.tolist()))) != len(set(groups.tolist())):
+        raise ValueError("groups: some track has rows with different labels; each group must be one track "
+                         "with one label")
+    classes = np.unique(y)
+
+    # the splits of every protocol
+    plans = []  # (protocol key, label, [(train, test)], inner cv)
+    for p in protocols:
+        if p == "cv":
+            splitter, label, use_groups = _cv_plan(cv, y, groups, segmented, random_state)
+            split_groups = groups if use_groups else None
+            splits = list(splitter.split(np.zeros(n_rows), y, split_groups))
+            inner = _inner_cv("cv", segmented, random_state, inner_cv)
+        else:
+            from .datasets import ArtistFilteredSplit
+
+            splits = list(ArtistFilteredSplit().split(X, y, groups))
+            label = "artist-filtered split"
+            inner = _inner_cv("filtered", segmented, random_state, inner_cv)
+        plans.append((p, label, splits, inner))
+
+    tasks = [delayed(_fit_predict)(name, label, i, est, grid, X, y, groups if p == "filtered" or segmented else None,
+                                   train, test, inner, tune)
+             for p, label, splits, inner in plans
+             for name, (est, grid) in models.items()
+             for i, (train, test) in enumerate(splits)]
+    progress = _Progress(len(tasks), verbose)
+    results = []
+    parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
+    for result in parallel(tasks):
+        results.append(result)
+        progress.update(result)
+
+    rng = np.random.default_rng(random_state)
+    rows = []
+    attrs = {"confusion": {}, "per_class": {}, "predictions": {}, "fold_scores": {}, "best_params": {},
+             "classes": classes.tolist()}
+    levels = ["segment", "track"] if segmented else ["clip"]
+    for p, label, splits, inner in plans:
+        for name in models:
+            mine = [r for r in results if r["name"] == name and r["protocol"] == label]
+            for level in levels:
+                folds, std, spread, predictions, _ = _aggregate(mine, y, groups, metrics, classes, level,
+                                                                n_bootstrap, rng)
+                shown = label if not segmented else f"{label}, {level}-level"
+                row = {"model": name, "protocol": shown, "level": level}
+                for m in metrics:
+                    row[f"{m}_mean"] = float(folds[m].mean())
+                    row[f"{m}_std"] = float(std[m])
+                for t in ("fit_time", "predict_time"):
+                    v = np.array([r[t] for r in mine])
+                    row[f"{t}_mean"] = float(v.mean())
+                    row[f"{t}_std"] = float(v.std(ddof=1)) if len(v) > 1 else np.nan
+                row["n_splits"] = len(mine)
+                row["n_test"] = len(predictions)
+                row["spread"] = spread
+                chosen = [r["best_params"] for r in sorted(mine, key=lambda r: r["fold"])]
+                row["best_params"] = _most_common(chosen)
+                rows.append(row)
+                key = (name, shown)
+                attrs["confusion"][key] = _confusion(predictions, classes)
+                attrs["per_class"][key] = _per_class(predictions, classes)
+                attrs["predictions"][key] = predictions
+                attrs["fold_scores"][key] = folds
+                attrs["best_params"][key] = chosen
+    board = pd.DataFrame(rows)
+    order = {label: i for i, label in enumerate(dict.fromkeys(board["protocol"]))}
+    key_metric = f"{metrics[0]}_mean"
+    ascending = metrics[0] == "log_loss"
+    board = (board.assign(_p=board["protocol"].map(order))
+             .sort_values(["_p", key_metric], ascending=[True, ascending], kind="stable")
+             .drop(columns="_p").reset_index(drop=True))
+    board.attrs.update(attrs)
+    return board
+
+
+def _most_common(chosen):
+    seen = [repr(sorted(c.items())) for c in chosen if c]
+    if not seen:
+        return ""
+    best = max(set(seen), key=seen.count)
+    params = next(c for c in chosen if c and repr(sorted(c.items())) == best)
+    return ", ".join(f"{k.split('__')[-1]}={v}" for k, v in sorted(params.items()))
+
+
+def _confusion(predictions, classes):
+    import pandas as pd
+    from sklearn.metrics import confusion_matrix
+
+    pred = predictions["y_pred"].to_numpy()
+    labels = list(classes) + sorted(set(pred) - set(classes), key=str)  # e.g. a reject label
+    matrix = confusion_matrix(predictions["y_true"].to_numpy(), pred, labels=labels)
+    return pd.DataFrame(matrix[:len(classes)], index=pd.Index(classes, name="true"),
+                        columns=pd.Index(labels, name="predicted"))
+
+
+def _per_class(predictions, classes):
+    import pandas as pd
+    from sklearn.metrics import precision_recall_fscore_support
+
+    p, r, f, s = precision_recall_fscore_support(predictions["y_true"], predictions["y_pred"], labels=classes,
+                                                 zero_division=0)
+    return pd.DataFrame({"precision": p, "recall": r, "f1": f, "support": s}, index=pd.Index(classes, name="class"))
+
+
+def format_leaderboard(board, metrics=None, percent=True):
+    """The leaderboard as aligned text: ``mean ± std`` per metric, times in seconds.
+
+    Parameters
+    ----------
+    board : DataFrame
+        :func:`benchmark`'s result.
+    metrics : list of str, optional
+        Which metrics to show; default: every ``*_mean`` column except the times.
+    percent : bool, default=True
+        Show accuracy-like scores in percent.
+
+    Returns
+    -------
+    str
+    """
+    if metrics is None:
+        metrics = [c[:-5] for c in board.columns if c.endswith("_mean") and "time" not in c]
+    header = ["model", "protocol"] + metrics + ["fit s", "predict s", "best params"]
+    lines = []
+    for _, row in board.iterrows():
+        cells = [str(row["model"]), str(row["protocol"])]
+        for m in metrics:
+            mean, std = row[f"{m}_mean"], row[f"{m}_std"]
+            scale = 100.0 if percent and "loss" not in m else 1.0
+            digits = 1 if scale == 100.0 else 3
+            if mean is None or (isinstance(mean, float) and math.isnan(mean)):
+                cells.append("n/a")
+            elif std is None or (isinstance(std, float) and math.isnan(std)):
+                cells.append(f"{mean * scale:.{digits}f}")
+            else:
+                cells.append(f"{mean * scale:.{digits}f} ± {std * scale:.{digits}f}")
+        cells.append(f"{row['fit_time_mean']:.2f}")
+        cells.append(f"{row['predict_time_mean']:.3f}")
+        cells.append(str(row.get("best_params", "")))
+        lines.append(cells)
+    widths = [max(len(h), *(len(c[i]) for c in lines)) if lines else len(h) for i, h in enumerate(header)]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    out = [fmt.format(*header), fmt.format(*("-" * w for w in widths))]
+    out += [fmt.format(*c) for c in lines]
+    return "\n".join(out)

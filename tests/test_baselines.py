@@ -1,0 +1,161 @@
+"""make_baselines, GTZANTableTransformer and EncodedLabelClassifier."""
+import subprocess
+import sys
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.tree import DecisionTreeClassifier
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from genreclf.baselines import (BASELINE_NAMES, TABLE_BASELINES, Baseline, EncodedLabelClassifier,
+                                GTZANTableTransformer, make_baselines)
+from genreclf.datasets import load_gtzan_features
+from genreclf.features.gtzan import GTZAN_COLUMNS
+
+
+@pytest.fixture(scope="module")
+def small_table():
+    """60 real rows of the bundled 30 s table (6 per genre)."""
+    gtzan = load_gtzan_features()
+    idx = np.concatenate([np.flatnonzero(gtzan.target == g)[:6] for g in np.unique(gtzan.target)])
+    return gtzan.data[idx], gtzan.target[idx]
+
+
+def test_default_names_are_the_table_models():
+    baselines = make_baselines()
+    assert list(baselines) == list(TABLE_BASELINES)
+    for name, b in baselines.items():
+        assert isinstance(b, Baseline)
+        est, grid, description = b
+        assert hasattr(est, "fit") and hasattr(est, "predict_proba"), name
+        assert description
+        # every grid key is a real parameter of the estimator (GridSearchCV would fail otherwise)
+        params = est.get_params()
+        assert set(grid) <= set(params), (name, set(grid) - set(params))
+
+
+def test_keras_flag_adds_the_mlp_without_importing_tensorflow_at_make_time():
+    code = ("import sys; from genreclf.baselines import make_baselines; b = make_baselines(); "
+            "assert 'mlp' not in b; heavy = [m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras')]; "
+            "assert not heavy, heavy")
+    subprocess.run([sys.executable, "-c", code], check=True)
+    assert "mlp" in make_baselines(keras=True)
+
+
+def test_unknown_name_lists_the_known_ones():
+    with pytest.raises(ValueError, match="unknown baseline name.*'svm'.*svc"):
+        make_baselines(["svm"])
+    assert list(make_baselines("knn")) == ["knn"]
+
+
+def test_every_call_returns_fresh_estimators():
+    a, b = make_baselines(["svc"]), make_baselines(["svc"])
+    assert a["svc"].estimator is not b["svc"].estimator
+
+
+@pytest.mark.parametrize("name", [n for n in TABLE_BASELINES])
+def test_table_baselines_fit_and_predict_string_genres(name, small_table):
+    X, y = small_table
+    est = make_baselines([name], random_state=0)[name].estimator
+    if name in ("random_forest", "xgboost", "ensemble"):  # keep the test fast
+        prefix = {"random_forest": "clf__n_estimators", "xgboost": "clf__estimator__n_estimators",
+                  "ensemble": "xgb__estimator__n_estimators"}[name]
+        est.set_params(**{prefix: 20})
+    est.fit(X, y)
+    proba = est.predict_proba(X)
+    assert proba.shape == (len(X), 10)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+    pred = est.predict(X)
+    assert set(pred) <= set(y)
+    assert list(est.classes_) == sorted(set(y))
+    assert (pred == y).mean() > 0.3  # far above chance (10 %) on its own training rows
+
+
+def test_grid_search_over_a_baseline_grid(small_table):
+    X, y = small_table
+    est, grid, _ = make_baselines(["logistic_regression"])["logistic_regression"]
+    search = GridSearchCV(est, grid, cv=StratifiedKFold(3)).fit(X, y)
+    assert search.best_params_["clf__C"] in grid["clf__C"]
+
+
+def test_xgboost_takes_string_labels_and_pickles(small_table, tmp_path):
+    X, y = small_table
+    est = make_baselines(["xgboost"])["xgboost"].estimator.set_params(clf__estimator__n_estimators=10)
+    est.fit(X, y)
+    joblib.dump(est, tmp_path / "xgb.joblib")
+    again = joblib.load(tmp_path / "xgb.joblib")
+    np.testing.assert_array_equal(again.predict(X), est.predict(X))
+    assert again.predict(X).dtype.kind in "OU"
+
+
+def test_encoded_label_classifier():
+    X = np.array([[0.0], [1.0], [2.0], [3.0], [4.0], [5.0]])
+    y = np.array(["rock", "rock", "jazz", "jazz", "pop", "pop"])
+    clf = EncodedLabelClassifier(DecisionTreeClassifier(random_state=0)).fit(X, y)
+    assert list(clf.classes_) == ["jazz", "pop", "rock"]
+    assert clf.predict(X).tolist() == y.tolist()
+    assert clf.predict_proba(X).shape == (6, 3)
+    assert clf.n_features_in_ == 1
+    with pytest.raises(ValueError, match="requires y"):
+        EncodedLabelClassifier(DecisionTreeClassifier()).fit(X, None)
+
+
+# GTZANTableTransformer needs exactly the 57 GTZAN columns, which the generic checks do not feed: its contract
+# (fit validates, names out, DataFrame columns, set_output) is tested below on the real table instead.
+@parametrize_with_checks([EncodedLabelClassifier(DecisionTreeClassifier(random_state=0))])
+def test_sklearn_contract(estimator, check):
+    check(estimator)
+
+
+def test_table_transformer_values():
+    gtzan = load_gtzan_features()
+    X = gtzan.data[:5]
+    tr = GTZANTableTransformer().fit(X)
+    Xt = tr.transform(X)
+    names = list(tr.get_feature_names_out())
+    assert Xt.shape == (5, 65) and len(names) == 65 and len(set(names)) == 65
+    col = {c: i for i, c in enumerate(GTZAN_COLUMNS)}
+    np.testing.assert_allclose(Xt[:, names.index("log_mfcc1_var")], np.log(X[:, col["mfcc1_var"]] + 1e-10))
+    np.testing.assert_allclose(Xt[:, names.index("log_rms_mean")], np.log(X[:, col["rms_mean"]] + 1e-10))
+    np.testing.assert_allclose(Xt[:, names.index("mfcc3_mean")], X[:, col["mfcc3_mean"]])
+    cv = 0.5 * np.log(X[:, col["rms_var"]] + 1e-10) - np.log(X[:, col["rms_mean"]] + 1e-10)
+    np.testing.assert_allclose(Xt[:, names.index("log_cv_rms")], cv)
+    phase = Xt[:, names.index("tempo_octave_phase")]
+    assert ((phase >= 0) & (phase < 1)).all()
+    # doubling the tempo (an octave error) leaves the phase unchanged
+    X2 = X.copy()
+    X2[:, col["tempo"]] *= 2
+    np.testing.assert_allclose(tr.transform(X2)[:, names.index("tempo_octave_phase")], phase, atol=1e-12)
+    assert np.isfinite(Xt).all()
+    assert GTZANTableTransformer(extras=False).fit(X).transform(X).shape == (5, 57)
+
+
+def test_table_transformer_reorders_dataframe_columns_and_rejects_other_tables():
+    X = load_gtzan_features(as_frame=True).data.iloc[:4]
+    expected = GTZANTableTransformer().fit_transform(X.to_numpy())
+    shuffled = X[list(reversed(X.columns))]
+    np.testing.assert_allclose(GTZANTableTransformer().fit(shuffled).transform(shuffled), expected)
+    with pytest.raises(ValueError, match="57 GTZAN feature columns.*got X with 3 columns"):
+        GTZANTableTransformer().fit(np.ones((4, 3)))
+    renamed = X.rename(columns={"tempo": "bpm"})
+    with pytest.raises(ValueError, match="lacks GTZAN column.*tempo"):
+        GTZANTableTransformer().fit(renamed)
+    assert isinstance(GTZANTableTransformer().set_output(transform="pandas").fit_transform(X), pd.DataFrame)
+
+
+def test_names_constant_covers_keras_models():
+    assert set(BASELINE_NAMES) - set(TABLE_BASELINES) == {"mlp", "cnn", "lstm"}
+
+
+@pytest.mark.slow
+def test_keras_mlp_baseline_trains(small_table):
+    pytest.importorskip("tensorflow")
+    X, y = small_table
+    est = make_baselines(["mlp"])["mlp"].estimator.set_params(clf__epochs=2, clf__hidden_units=(16,))
+    est.fit(X, y)
+    assert est.predict_proba(X).shape == (len(X), 10)
+    assert clone(est).get_params()["clf__epochs"] == 2

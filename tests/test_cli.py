@@ -1,0 +1,184 @@
+"""The genreclf command: benchmark, extract, train, predict, and one-line errors."""
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from genreclf.cli import main
+
+
+def _run(capsys, *argv):
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def _one_error_line(err, status, expected_status=1):
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert status == expected_status, err
+    assert len(lines) == 1, err
+    assert lines[0].startswith("genreclf") and "error:" in lines[0]
+    assert "Traceback" not in err
+    return lines[0]
+
+
+@pytest.fixture
+def audio_dir(tmp_path, subset_paths, corrupt_clip):
+    """A small genre folder: 2 real clips each of blues and metal, plus the corrupt jazz clip."""
+    root = tmp_path / "audio"
+    for genre in ("blues", "metal"):
+        (root / genre).mkdir(parents=True)
+        for p in [p for p in subset_paths if Path(p).parent.name == genre][:2]:
+            shutil.copy(p, root / genre)
+    (root / "jazz").mkdir()
+    shutil.copy(corrupt_clip, root / "jazz")
+    return root
+
+
+def test_benchmark_both_protocols_and_csv(capsys, tmp_path):
+    out_csv = tmp_path / "results.csv"
+    status, out, err = _run(capsys, "benchmark", "--models", "logistic_regression,naive_bayes", "--cv", "3",
+                            "--no-tune", "--out", str(out_csv))
+    assert status == 0, err
+    assert "stratified 3-fold CV" in out and "artist-filtered split" in out
+    assert "logistic_regression" in out and "±" in out
+    assert "[benchmark]" in err or "\r[" in err  # the progress display
+    table = pd.read_csv(out_csv)
+    assert len(table) == 4 and {"model", "protocol", "accuracy_mean", "accuracy_std"} <= set(table.columns)
+
+
+def test_benchmark_3s_table_is_grouped_by_track(capsys, shared_dir):
+    csv = shared_dir / "data" / "features_3_sec_partial.csv"
+    status, out, err = _run(capsys, "benchmark", "--data", str(csv), "--models", "naive_bayes", "--cv", "3",
+                            "--protocol", "cv", "--no-tune", "--quiet")
+    assert status == 0, err
+    assert "grouped 3-fold CV, segment-level" in out and "grouped 3-fold CV, track-level" in out
+
+
+def test_benchmark_generic_feature_table(capsys, tmp_path):
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(rng.normal(size=(90, 3)), columns=["a", "b", "c"])
+    df["label"] = np.repeat(["x", "y", "z"], 30)
+    df.loc[df.label == "y", "a"] += 3
+    path = tmp_path / "mine.csv"
+    df.to_csv(path, index=False)
+    status, out, err = _run(capsys, "benchmark", "--data", str(path), "--models", "knn", "--cv", "3",
+                            "--protocol", "cv", "--quiet")
+    assert status == 0, err
+    assert "knn" in out
+    status, out, err = _run(capsys, "benchmark", "--data", str(path), "--models", "knn", "--quiet")
+    assert "needs GTZAN track names" in _one_error_line(err, status)
+
+
+@pytest.mark.parametrize("argv, status, match", [
+    (["benchmark", "--data", "no/such/file.csv"], 1, "no such file or folder"),
+    (["benchmark", "--models", "svm"], 2, "unknown model.*'svm'"),
+    (["benchmark", "--protocol", "leaky"], 2, "invalid choice"),
+    (["benchmark", "--cv", "500", "--models", "knn", "--protocol", "cv", "--quiet"], 1, "fewer than the folds"),
+    (["frobnicate"], 2, "invalid choice"),
+    (["predict", "x.wav", "--model", "no_model.joblib"], 1, "no such file"),
+    (["extract", "no/such/dir", "--out", "f.csv"], 1, "no such folder"),
+    (["train", "--model", "lstm", "--out", "m.joblib"], 2, "3-D frames"),
+])
+def test_usage_and_path_errors_are_one_line(capsys, argv, status, match):
+    got, _, err = _run(capsys, *argv)
+    import re
+
+    assert re.search(match, _one_error_line(err, got, status)), err
+
+
+def test_bad_csv_is_one_line(capsys, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"\x00\x01 not, a\n\xff\xfe table")
+    status, _, err = _run(capsys, "benchmark", "--data", str(bad), "--quiet")
+    assert "bad.csv" in _one_error_line(err, status)
+    broken = tmp_path / "broken.csv"
+    df = pd.read_csv(Path(__file__).resolve().parents[1] / "genreclf" / "data" / "features_30_sec.csv.gz").head(30)
+    df["tempo"] = df["tempo"].astype(object)
+    df.loc[3, "tempo"] = "fast"
+    df.to_csv(broken, index=False)
+    status, _, err = _run(capsys, "benchmark", "--data", str(broken), "--quiet")
+    line = _one_error_line(err, status)
+    assert "tempo" in line and "line 5" in line
+
+
+def test_extract_train_predict_on_real_audio(capsys, tmp_path, audio_dir, subset_paths, corrupt_clip):
+    # extract: every readable clip, the corrupt one reported by name
+    features = tmp_path / "features.csv"
+    status, _, err = _run(capsys, "extract", str(audio_dir), "--features", "gtzan", "--out", str(features))
+    assert status == 0, err
+    assert "jazz.00054.wav" in err
+    table = pd.read_csv(features)
+    assert len(table) == 4 and table.columns[0] == "filename" and table.columns[-1] == "label"
+    assert set(table["label"]) == {"blues", "metal"}
+    # the extracted table is a GTZAN table: the bundled 30 s rows of the same clips agree
+    published = pd.read_csv(Path(__file__).resolve().parents[1] / "genreclf" / "data" / "features_30_sec.csv.gz")
+    merged = table.merge(published, on="filename", suffixes=("", "_pub"))
+    assert len(merged) == 4
+    np.testing.assert_allclose(merged["mfcc1_mean"], merged["mfcc1_mean_pub"], rtol=1e-3)
+
+    # train on the bundled table, predict real clips
+    model = tmp_path / "model.joblib"
+    status, _, err = _run(capsys, "train", "--data", "30s", "--model", "logistic_regression", "--out", str(model))
+    assert status == 0, err and model.exists()
+    clips = [p for p in subset_paths if Path(p).parent.name in ("classical", "metal")][:3]
+    probs = tmp_path / "probs.csv"
+    status, out, err = _run(capsys, "predict", *clips, "--model", str(model), "--out", str(probs))
+    assert status == 0, err
+    assert all(Path(c).as_posix() in out or c in out for c in clips)
+    table = pd.read_csv(probs)
+    assert list(table.columns[:3]) == ["file", "genre", "probability"] and table.shape == (3, 13)
+    np.testing.assert_allclose(table.iloc[:, 3:].sum(axis=1), 1.0, rtol=1e-6)
+    assert (table["probability"] == table.iloc[:, 3:].max(axis=1)).all()
+
+    # the reject option
+    status, out, err = _run(capsys, "predict", clips[0], "--model", str(model), "--threshold", "1.0")
+    assert status == 0 and "unknown" in out
+
+    # a corrupt clip among good ones: the good ones are predicted, the bad one named, exit 1
+    status, out, err = _run(capsys, "predict", clips[0], corrupt_clip, "--model", str(model))
+    assert status == 1
+    assert Path(clips[0]).name in out
+    assert "jazz.00054.wav" in err and "Traceback" not in err
+
+
+def test_train_with_threshold_saves_a_reject_option_model(capsys, tmp_path):
+    import joblib
+
+    from genreclf.models import RejectOptionClassifier
+
+    model = tmp_path / "m.joblib"
+    status, _, err = _run(capsys, "train", "--model", "naive_bayes", "--threshold", "0.5", "--out", str(model),
+                          "--quiet")
+    assert status == 0, err
+    pipeline = joblib.load(model)
+    assert isinstance(pipeline[-1], RejectOptionClassifier) and pipeline[-1].threshold == 0.5
+    from genreclf.datasets import load_gtzan_features
+
+    X = load_gtzan_features().data[:20]
+    pred = pipeline[-1].predict(X)
+    assert len(pred) == 20
+
+
+def test_predict_refuses_a_file_that_is_not_a_model(capsys, tmp_path):
+    fake = tmp_path / "model.joblib"
+    fake.write_text("hello")
+    status, _, err = _run(capsys, "predict", "a.wav", "--model", str(fake))
+    assert "not a model saved by 'genreclf train'" in _one_error_line(err, status)
+
+
+def test_console_script_runs():
+    script = Path(sys.executable).parent / ("genreclf.exe" if os.name == "nt" else "genreclf")
+    if not script.exists():
+        pytest.skip("the genreclf console script is not installed in this environment")
+    done = subprocess.run([str(script), "benchmark", "--models", "naive_bayes", "--cv", "2", "--no-tune",
+                           "--quiet"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "naive_bayes" in done.stdout and "artist-filtered split" in done.stdout
+    done = subprocess.run([str(script), "benchmark", "--data", "missing.csv"], capture_output=True, text=True)
+    assert done.returncode == 1 and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr

@@ -1,0 +1,242 @@
+"""benchmark(): protocols, grouped/track-level scores, nested tuning, details for plotting, joblib/Dask."""
+import io
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.dummy import DummyClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold
+from sklearn.naive_bayes import GaussianNB
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import LinearSVC
+
+from genreclf.baselines import make_baselines
+from genreclf.datasets import gtzan_split, load_gtzan_features
+from genreclf.evaluation import _Progress, benchmark, format_leaderboard
+
+
+@pytest.fixture(scope="module")
+def gtzan():
+    return load_gtzan_features()
+
+
+@pytest.fixture(scope="module")
+def small(gtzan):
+    """200 real rows (20 per genre) of the 30 s table."""
+    idx = np.concatenate([np.flatnonzero(gtzan.target == g)[:20] for g in np.unique(gtzan.target)])
+    return gtzan.data[idx], gtzan.target[idx], gtzan.groups[idx]
+
+
+def _lr():
+    return make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
+
+
+def _segments(n_tracks_per_class=8, n_segments=5, n_classes=3, seed=0):
+    """Synthetic segment rows: each track has its own offset (so segments of a track resemble each other)."""
+    rng = np.random.default_rng(seed)
+    X, y, groups = [], [], []
+    for c in range(n_classes):
+        for t in range(n_tracks_per_class):
+            center = rng.normal(size=4) + 1.2 * np.eye(4)[c]
+            for s in range(n_segments):
+                X.append(center + rng.normal(scale=0.8, size=4))
+                y.append(f"genre{c}")
+                groups.append(f"genre{c}.{t:05d}")
+    return np.array(X), np.array(y), np.array(groups, dtype=object)
+
+
+def test_cv_leaderboard_columns_and_details(small):
+    X, y, _ = small
+    board = benchmark({"lr": _lr(), "dummy": DummyClassifier()}, X, y, cv=3)
+    assert list(board["model"]) == ["lr", "dummy"]  # best first
+    assert set(board["protocol"]) == {"stratified 3-fold CV"}
+    for col in ("accuracy_mean", "accuracy_std", "f1_macro_mean", "f1_macro_std", "log_loss_mean", "log_loss_std",
+                "fit_time_mean", "fit_time_std", "predict_time_mean", "predict_time_std", "n_splits", "n_test",
+                "spread", "level"):
+        assert col in board.columns, col
+    lr = board.iloc[0]
+    assert 0.4 < lr["accuracy_mean"] <= 1 and lr["accuracy_std"] > 0
+    assert lr["n_splits"] == 3 and lr["n_test"] == len(y)
+    assert board.iloc[1]["accuracy_mean"] == pytest.approx(0.1, abs=0.02)
+    key = ("lr", "stratified 3-fold CV")
+    confusion = board.attrs["confusion"][key]
+    assert confusion.shape == (10, 10) and confusion.to_numpy().sum() == len(y)
+    assert (confusion.sum(axis=1) == 20).all()  # every row predicted once, out of fold
+    per_class = board.attrs["per_class"][key]
+    assert list(per_class.columns) == ["precision", "recall", "f1", "support"]
+    predictions = board.attrs["predictions"][key]
+    assert len(predictions) == len(y) and set(predictions["fold"]) == {0, 1, 2}
+    # the pooled predictions reproduce the per-fold accuracies
+    folds = board.attrs["fold_scores"][key]
+    by_fold = predictions.groupby("fold").apply(lambda d: (d.y_true == d.y_pred).mean(), include_groups=False)
+    np.testing.assert_allclose(by_fold.to_numpy(), folds["accuracy"].to_numpy())
+    assert lr["accuracy_mean"] == pytest.approx(folds["accuracy"].mean())
+    assert board.attrs["classes"] == sorted(set(y))
+
+
+def test_cv_is_reproducible_and_seeded(small):
+    X, y, _ = small
+    a = benchmark({"lr": _lr()}, X, y, cv=3, random_state=1)
+    b = benchmark({"lr": _lr()}, X, y, cv=3, random_state=1)
+    pd.testing.assert_series_equal(a["accuracy_mean"], b["accuracy_mean"])
+
+
+def test_grouped_cv_scores_segments_and_tracks():
+    X, y, groups = _segments()
+    board = benchmark({"lr": _lr()}, X, y, groups=groups, cv=4)
+    assert list(board["protocol"]) == ["grouped 4-fold CV, segment-level", "grouped 4-fold CV, track-level"]
+    seg, track = board.iloc[0], board.iloc[1]
+    assert seg["n_test"] == len(y) and track["n_test"] == len(set(groups))
+    # no track on both sides of a split
+    preds = board.attrs["predictions"][("lr", "grouped 4-fold CV, segment-level")]
+    assert preds.groupby("group")["fold"].nunique().max() == 1
+    # track-level = mean segment probability per track, which here is at least as good as single segments
+    assert track["accuracy_mean"] >= seg["accuracy_mean"] - 0.05
+    tracks = board.attrs["predictions"][("lr", "grouped 4-fold CV, track-level")]
+    assert tracks["group"].is_unique and len(tracks) == 24
+
+
+def test_track_level_votes_without_probabilities():
+    X, y, groups = _segments(n_classes=2)
+    board = benchmark({"svm": make_pipeline(StandardScaler(), LinearSVC())}, X, y, groups=groups, cv=3)
+    track = board[board["level"] == "track"].iloc[0]
+    assert 0.5 < track["accuracy_mean"] <= 1
+    assert np.isnan(track["log_loss_mean"])  # no probabilities, no log loss
+
+
+def test_a_track_with_two_labels_is_refused():
+    X, y, groups = _segments()
+    y = y.copy()
+    y[0] = "genre1"
+    with pytest.raises(ValueError, match="different labels"):
+        benchmark({"lr": _lr()}, X, y, groups=groups, cv=3)
+
+
+def test_filtered_protocol_never_fits_on_test_tracks(gtzan, monkeypatch):
+    """Tuning sees train+valid rows only and is split train -> valid; the model is scored on the 290 test tracks."""
+    split = gtzan_split("filtered")
+    test_ids, valid_ids = set(split["test"]), set(split["valid"])
+    seen = []
+
+    class Spy(ClassifierMixin, BaseEstimator):
+        """Logistic regression that records which rows it is fitted on (their index is the last column)."""
+
+        def __init__(self, C=1.0):
+            self.C = C
+
+        def fit(self, X, y):
+            seen.append(X[:, -1].astype(int))
+            self.lr_ = LogisticRegression(C=self.C, max_iter=500).fit(X[:, :-1], y)
+            self.classes_ = self.lr_.classes_
+            return self
+
+        def predict_proba(self, X):
+            return self.lr_.predict_proba(X[:, :-1])
+
+        def predict(self, X):
+            return self.lr_.predict(X[:, :-1])
+
+    X = np.column_stack([StandardScaler().fit_transform(gtzan.data), np.arange(len(gtzan.data))])
+    board = benchmark({"spy": (Spy(), {"C": [0.1, 1.0]})}, X, gtzan.target, groups=gtzan.groups,
+                      protocol="filtered")
+    row = board.iloc[0]
+    assert row["protocol"] == "artist-filtered split" and row["n_test"] == 290 and row["n_splits"] == 1
+    assert row["spread"].startswith("bootstrap") and row["accuracy_std"] > 0
+    assert len(seen) == 2 + 1  # two candidates on train -> valid, then the refit on train+valid
+    for rows in seen:
+        ids = set(gtzan.groups[rows])
+        assert not ids & test_ids
+    assert not set(gtzan.groups[seen[0]]) & valid_ids  # the search trains on 'train' only
+    assert len(seen[-1]) == 443 + 197
+    assert board.attrs["best_params"][("spy", "artist-filtered split")][0]["C"] in (0.1, 1.0)
+    predictions = board.attrs["predictions"][("spy", "artist-filtered split")]
+    assert set(predictions["group"]) == test_ids
+
+
+def test_nested_tuning_in_cv(small):
+    X, y, _ = small
+    est, grid, _ = make_baselines(["logistic_regression"])["logistic_regression"]
+    board = benchmark({"lr": (est, grid)}, X, y, cv=3, inner_cv=2)
+    chosen = board.attrs["best_params"][("lr", "stratified 3-fold CV")]
+    assert len(chosen) == 3 and all(c["clf__C"] in grid["clf__C"] for c in chosen)
+    assert board.iloc[0]["best_params"].startswith("C=")
+    untuned = benchmark({"lr": (est, grid)}, X, y, cv=3, tune=False)
+    assert untuned.attrs["best_params"][("lr", "stratified 3-fold CV")] == [None, None, None]
+    assert untuned.iloc[0]["best_params"] == ""
+
+
+def test_both_protocols_and_names(gtzan):
+    board = benchmark(["naive_bayes"], gtzan.data, gtzan.target, groups=gtzan.groups, cv=3, protocol="both",
+                      tune=False, scoring=["accuracy", "balanced_accuracy"])
+    assert list(board["protocol"]) == ["stratified 3-fold CV", "artist-filtered split"]
+    assert "balanced_accuracy_mean" in board.columns and "log_loss_mean" not in board.columns
+    # the artist-filtered score is far below the random-split one: the point of honest evaluation
+    assert board.iloc[1]["accuracy_mean"] < board.iloc[0]["accuracy_mean"]
+    text = format_leaderboard(board)
+    assert "naive_bayes" in text and "artist-filtered split" in text and "±" in text
+
+
+def test_custom_splitter_and_single_estimator(small):
+    X, y, _ = small
+    board = benchmark(GaussianNB(), X, y, cv=KFold(3, shuffle=True, random_state=0))
+    assert board.iloc[0]["model"] == "GaussianNB" and board.iloc[0]["protocol"] == "KFold"
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(protocol="leaky"), "unknown protocol 'leaky'"),
+    (dict(scoring=["accuracy", "auc"]), "unknown metric"),
+    (dict(cv=1), "cv=1 must be >= 2"),
+    (dict(cv=50), "fewer than the folds; use cv<=20"),
+    (dict(estimators={}), "estimators is empty"),
+    (dict(estimators=["svm"]), "unknown baseline name"),
+    (dict(inner_cv=1), "inner_cv=1 must be an int >= 2"),
+])
+def test_errors_name_the_problem(small, kwargs, match):
+    X, y, _ = small
+    kwargs = {"estimators": {"nb": GaussianNB()}, **kwargs}
+    with pytest.raises(ValueError, match=match):
+        benchmark(X=X, y=y, **kwargs)
+
+
+def test_filtered_needs_track_names(small):
+    X, y, _ = small
+    with pytest.raises(ValueError, match="groups="):
+        benchmark({"nb": GaussianNB()}, X, y, protocol="filtered")
+
+
+def test_not_a_classifier_is_refused(small):
+    X, y, _ = small
+    with pytest.raises(TypeError, match="not a classifier"):
+        benchmark({"scaler": StandardScaler()}, X, y, cv=3)
+
+
+def test_progress_display():
+    stream = io.StringIO()
+    progress = _Progress(2, verbose=1, stream=stream)
+    progress.update(dict(name="svc", protocol="p", fold=0, fit_time=0.1))
+    progress.update(dict(name="svc", protocol="p", fold=1, fit_time=0.1))
+    lines = stream.getvalue().splitlines()
+    assert lines[0].startswith("[benchmark] 1/2") and "svc" in lines[1]
+
+
+def test_parallel_jobs_give_the_same_scores(small):
+    X, y, _ = small
+    serial = benchmark({"lr": _lr()}, X, y, cv=3)
+    with joblib.parallel_backend("threading"):
+        threaded = benchmark({"lr": _lr()}, X, y, cv=3, n_jobs=2)
+    np.testing.assert_allclose(serial["accuracy_mean"], threaded["accuracy_mean"])
+
+
+def test_runs_on_a_dask_cluster(small):
+    distributed = pytest.importorskip("dask.distributed")
+    X, y, _ = small
+    serial = benchmark({"lr": _lr()}, X, y, cv=3)
+    with distributed.Client(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None) as client:
+        with distributed.get_task_stream(client) as stream, joblib.parallel_backend("dask"):
+            board = benchmark({"lr": _lr()}, X, y, cv=3)
+    assert len(stream.data) >= 3  # the three folds ran as tasks on the cluster
+    np.testing.assert_allclose(board["accuracy_mean"], serial["accuracy_mean"])
