@@ -1,38 +1,15 @@
 """genreclf.audio: decoding, resampling, mono mix, fixed length and errors that name the file."""
 import pickle
-import struct
-import zlib
 
 import numpy as np
 import pytest
-import soundfile as sf
 
+from audio_files import png_bytes, tone_at, write
 from genreclf.audio import AudioLoadError, AudioLoadWarning, check_signal, fix_length, load_audio
 
 SR = 22050
 
 
-def tone_at(sr, seconds=1.0, freq=440.0, amp=0.5):
-    t = np.arange(int(round(seconds * sr))) / sr
-    return (amp * np.sin(2 * np.pi * freq * t)).astype(np.float32)
-
-
-def write(path, y, sr=SR, subtype="FLOAT"):
-    """Write (n,) or (n_channels, n) samples; FLOAT keeps float32 samples bit for bit."""
-    y = np.asarray(y)
-    sf.write(str(path), y.T if y.ndim == 2 else y, sr, subtype=subtype)
-    return str(path)
-
-
-def png_bytes():
-    """A real 1x1 PNG image, built by hand (no imaging library needed)."""
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
-
-
-# -- good input --------------------------------------------------------------------------------------------
 def test_file_round_trip_is_exact(tmp_path, tone):
     path = write(tmp_path / "tone.wav", tone)
     y, sr = load_audio(path)

@@ -14,7 +14,6 @@ from pathlib import Path
 import joblib
 import numpy as np
 import pytest
-import soundfile as sf
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sklearn.linear_model import LogisticRegression
@@ -22,6 +21,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import genreclf
+from audio_files import png_bytes, write
+from audio_files import tone_at as sine
 from genreclf.audio import AudioLoadError, AudioLoadWarning
 from genreclf.features import (ChromaTransformer, FrameStatistics, GTZANFeatures, MelSpectrogramTransformer,
                                MFCCTransformer, SequenceScaler, SpectralTransformer, TempoTransformer)
@@ -33,27 +34,6 @@ REPO = Path(__file__).resolve().parents[1]
 
 def make_mfcc(**kw):
     return MFCCTransformer(n_mfcc=8, summary="mean_var", **kw)
-
-
-def sine(sr, seconds=1.0, freq=440.0):
-    t = np.arange(int(round(seconds * sr))) / sr
-    return (0.5 * np.sin(2 * np.pi * freq * t)).astype(np.float32)
-
-
-def write(path, y, sr=SR, subtype="FLOAT"):
-    y = np.asarray(y)
-    sf.write(str(path), y.T if y.ndim == 2 else y, sr, subtype=subtype)
-    return str(path)
-
-
-def png_bytes():
-    import struct
-    import zlib
-
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
 
 
 # -- 1. bad audio, alone and inside a batch of good files --------------------------------------------------
