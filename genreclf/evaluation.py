@@ -155,8 +155,13 @@ def _cv_plan(cv, y, groups, segmented, random_state):
             labels, counts = np.unique(y, return_counts=True)
             what = "rows"
         if counts.min() < k:
-            raise ValueError(f"cv={k}: class {labels[counts.argmin()]!r} has only {counts.min()} {what}, fewer than "
-                             f"the folds; use cv<={counts.min()}")
+            small = [f"{lab!r} ({n} {what})" for lab, n in zip(labels.tolist(), counts) if n < k]
+            worst = labels.tolist()[counts.argmin()]
+            raise ValueError(f"cv={k}: class {worst!r} has only {counts.min()} {what}, fewer than the folds; "
+                             f"use cv<={counts.min()}, or drop the class (keep = y != {worst!r}; then "
+                             "benchmark(..., X[keep], y[keep]" + (", groups=groups[keep]" if segmented else "")
+                             + f")). Every class needs a member in each test fold; classes below {k}: "
+                             + ", ".join(small))
         if segmented:
             return (StratifiedGroupKFold(k, shuffle=True, random_state=random_state),
                     f"grouped {k}-fold CV", True)
@@ -183,6 +188,107 @@ def _inner_cv(protocol, segmented, random_state, inner_cv):
         return StratifiedGroupKFold(inner_cv, shuffle=True, random_state=random_state)
     return StratifiedKFold(inner_cv, shuffle=True, random_state=random_state)
 
+
+
+# ----------------------------------------------------------------------------------------------- validation
+def _check_labels(y):
+    """y has no missing labels and at least two classes."""
+    if y.dtype.kind == "f":
+        missing = np.isnan(y)
+    elif y.dtype.kind == "O":
+        missing = np.array([v is None or (isinstance(v, float) and math.isnan(v)) for v in y], dtype=bool)
+    else:
+        missing = np.zeros(len(y), dtype=bool)
+    if missing.any():
+        rows = np.flatnonzero(missing)
+        raise ValueError(f"y has {len(rows)} missing labels (None/NaN) at rows {rows[:10].tolist()}"
+                         f"{' ...' if len(rows) > 10 else ''}; drop those rows from X, y (and groups) first")
+    classes, counts = np.unique(y, return_counts=True)
+    if len(classes) < 2:
+        what = f"the single class {classes.tolist()[0]!r} ({counts[0]} rows)" if len(classes) else "no labels"
+        raise ValueError(f"y holds {what}; a classifier needs at least 2 classes. Check that y is the label "
+                         "column and that no filtering dropped the other genres")
+
+
+def _allows_nan(estimator):
+    """Whether ``estimator`` declares that it accepts NaN input (a pipeline: its first step)."""
+    from sklearn.pipeline import Pipeline
+    from sklearn.utils import get_tags
+
+    if isinstance(estimator, Pipeline):
+        steps = [s for _, s in estimator.steps if s is not None and s != "passthrough"]
+        return bool(steps) and _allows_nan(steps[0])
+    try:
+        return bool(get_tags(estimator).input_tags.allow_nan)
+    except Exception:  # an estimator without scikit-learn tags
+        return False
+
+
+def _check_finite(X, models):
+    """No inf anywhere in a numeric X, and no NaN unless every model accepts NaN (e.g. a SimpleImputer first)."""
+    if hasattr(X, "select_dtypes") and hasattr(X, "columns"):  # DataFrame: name the columns
+        numeric = X.select_dtypes(include="number")
+        values = numeric.to_numpy(dtype=float)
+        names = [repr(c) for c in numeric.columns]
+        where = "columns"
+    else:
+        if isinstance(X, (list, tuple)) or not hasattr(X, "dtype") or not hasattr(X, "ndim"):
+            return  # paths, clips or other non-numeric input: the pipeline checks it
+        if X.dtype.kind not in "fc" or X.ndim < 2:
+            return  # integers and bools are always finite
+        values = np.asarray(X)
+        names = None
+        where = "columns" if X.ndim == 2 else "coefficients (last axis)"
+    if values.size == 0:
+        return
+    flat = values.reshape(len(values), -1, values.shape[-1]) if values.ndim > 2 else values[:, None, :]
+    nan, inf = np.isnan(flat), np.isinf(flat)
+    if not (nan.any() or inf.any()):
+        return
+    refuse = [n for n, (est, _) in models.items() if not _allows_nan(est)]
+    if not inf.any() and not refuse:
+        return  # every model handles NaN itself
+    bad_cols = np.flatnonzero((nan | inf).any(axis=(0, 1)))
+    bad_rows = np.flatnonzero((nan | inf).any(axis=(1, 2)))
+    shown = [names[i] for i in bad_cols] if names is not None else bad_cols.tolist()
+    listing = ", ".join(map(str, shown[:10])) + (f", ... ({len(shown)} in all)" if len(shown) > 10 else "")
+    kinds = " and ".join(k for k, a in (("NaN", nan), ("infinity", inf)) if a.any())
+    if inf.any():
+        who = "no estimator accepts infinite values"
+    else:
+        who = f"estimators {refuse} do not accept NaN"
+    raise ValueError(
+        f"X contains {kinds} in {len(bad_rows)} rows (first: {bad_rows[:5].tolist()}), {where} [{listing}]; "
+        f"{who}. Feature extraction with on_error='nan' marks unreadable files with NaN rows: drop them "
+        "(keep = np.isfinite(X).all(axis=1) on an array, X.notna().all(axis=1) on a DataFrame; filter y and groups "
+        "alike), or fix them upstream (on_error='raise' names the bad files); or impute them, e.g. "
+        "make_pipeline(SimpleImputer(), model) for NaN")
+
+
+def _check_splits(protocol, label, splits, y, track_groups, models, tune, inner_cv):
+    """Every training part holds 2+ classes; enough members per class for the inner search; warn about classes a
+    test part holds but its training part never saw (they are scored, with zero predicted probability)."""
+    what = "tracks" if track_groups is not None else "rows"
+    searched = tune and protocol == "cv" and any(grid for _, grid in models.values())
+    for i, (train, test) in enumerate(splits):
+        ytr = y[train]
+        if track_groups is not None:
+            ytr = _track_labels(ytr, track_groups[train])[1]
+        labels, counts = np.unique(ytr, return_counts=True)
+        if len(labels) < 2:
+            raise ValueError(f"{label}: the training part of split {i} holds only class "
+                             f"{labels.tolist()[0] if len(labels) else None!r}; use a stratified splitter "
+                             "(an int cv=, StratifiedKFold or StratifiedGroupKFold)")
+        unseen = sorted(set(np.unique(y[test]).tolist()) - set(labels.tolist()), key=str)
+        if unseen:
+            warnings.warn(f"{label}: classes {unseen} are in the test part of split {i} but not in its training "
+                          "part; those rows are scored as misclassified (zero probability in the log loss). "
+                          "Use a stratified splitter or drop the rare classes", UserWarning, stacklevel=3)
+        if searched and counts.min() < inner_cv:
+            raise ValueError(f"inner_cv={inner_cv}: in the training part of split {i}, class "
+                             f"{labels.tolist()[counts.argmin()]!r} has only {counts.min()} {what}, fewer than the folds of "
+                             f"the hyper-parameter search; use inner_cv<={counts.min()}, a smaller cv=, tune=False, "
+                             "or drop the class")
 
 # ----------------------------------------------------------------------------------------------------- task
 def _subset(X, idx):
@@ -405,11 +511,16 @@ def benchmark(estimators=None, X=None, y=None, groups=None, cv=10, protocol=None
         y = y.ravel()
     n_rows = X.shape[0] if hasattr(X, "shape") else len(X)
     if n_rows != len(y):
-        raise ValueError(f"X has {n_rows} rows but y has {len(y)} labels")
+        raise ValueError(f"X has {n_rows} rows but y has {len(y)} labels; they must describe the same clips in "
+                         "the same order (one label per row of X): check that neither was filtered or "
+                         "subsampled without the other")
     if groups is not None:
         groups = np.asarray(groups, dtype=object).ravel()
         if len(groups) != len(y):
-            raise ValueError(f"groups has {len(groups)} entries but y has {len(y)}")
+            raise ValueError(f"groups has {len(groups)} entries but X and y have {len(y)} rows; give one track id "
+                             "per row (e.g. load_gtzan_features(...).groups), filtered like X and y")
+    _check_labels(y)
+    _check_finite(X, models)
     segmented = groups is not None and len(np.unique(groups)) < len(groups)
     if segmented and len(set(zip(groups.tolist(), y.tolist()))) != len(set(groups.tolist())):
         raise ValueError("groups: some track has rows with different labels; each group must be one track "
@@ -430,6 +541,7 @@ def benchmark(estimators=None, X=None, y=None, groups=None, cv=10, protocol=None
             splits = list(ArtistFilteredSplit().split(X, y, groups))
             label = "artist-filtered split"
             inner = _inner_cv("filtered", segmented, random_state, inner_cv)
+        _check_splits(p, label, splits, y, groups if segmented else None, models, tune, inner_cv)
         plans.append((p, label, splits, inner))
 
     tasks = [delayed(_fit_predict)(name, label, i, est, grid, X, y, groups if p == "filtered" or segmented else None,

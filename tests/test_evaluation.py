@@ -240,3 +240,115 @@ def test_runs_on_a_dask_cluster(small):
             board = benchmark({"lr": _lr()}, X, y, cv=3)
     assert len(stream.data) >= 3  # the three folds ran as tasks on the cluster
     np.testing.assert_allclose(board["accuracy_mean"], serial["accuracy_mean"])
+
+
+# ------------------------------------------------------------------------------------- bad tables and labels
+def _table(n_per_class=(6, 6, 6), seed=0):
+    """Tiny separable table: classes 'a', 'b', 'c', ... with n rows each, 3 features."""
+    rng = np.random.default_rng(seed)
+    X = np.vstack([rng.normal(size=(n, 3)) + 3 * i for i, n in enumerate(n_per_class)])
+    y = np.repeat(np.array(list("abcdefgh")[:len(n_per_class)]), n_per_class)
+    return X, y
+
+
+def test_nan_in_a_dataframe_names_the_columns():
+    X, y = _table()
+    df = pd.DataFrame(X, columns=["mfcc_mean_0", "tempo", "zcr"])
+    df.loc[[2, 7], "tempo"] = np.nan
+    with pytest.raises(ValueError, match=r"NaN in 2 rows.*columns \['tempo'\].*on_error='nan'.*SimpleImputer"):
+        benchmark({"dummy": DummyClassifier()}, df, y, cv=3)
+
+
+def test_inf_in_an_array_names_the_column_indices():
+    X, y = _table()
+    X[4, 2] = np.inf
+    X[5, 0] = np.nan
+    with pytest.raises(ValueError, match=r"NaN and infinity in 2 rows.*columns \[0, 2\]"):
+        benchmark({"lr": LogisticRegression()}, X, y, cv=3)
+    X3 = np.repeat(_table()[0][:, None, :], 2, axis=1)  # (n_rows, n_frames, n_coefs)
+    X3[0, 1, 1] = np.nan
+    with pytest.raises(ValueError, match=r"coefficients \(last axis\) \[1\]"):
+        benchmark({"dummy": DummyClassifier()}, X3, y, cv=3)
+
+
+def test_nan_is_left_to_models_that_accept_it_but_inf_is_not():
+    from sklearn.impute import SimpleImputer
+
+    X, y = _table()
+    X[3, 1] = np.nan
+    board = benchmark({"imputed": make_pipeline(SimpleImputer(), LogisticRegression())}, X, y, cv=3,
+                      scoring="accuracy")
+    assert board.iloc[0]["accuracy_mean"] > 0.8
+    with pytest.raises(ValueError, match=r"estimators \['lr'\] do not accept NaN"):
+        benchmark({"imputed": make_pipeline(SimpleImputer(), LogisticRegression()), "lr": LogisticRegression()},
+                  X, y, cv=3)
+    X[3, 1] = -np.inf
+    with pytest.raises(ValueError, match="infinity.*columns \\[1\\]"):
+        benchmark({"imputed": make_pipeline(SimpleImputer(), LogisticRegression())}, X, y, cv=3)
+
+
+def test_lengths_of_x_y_and_groups_must_agree():
+    X, y = _table()
+    with pytest.raises(ValueError, match="X has 18 rows but y has 17 labels.*same clips in the same order"):
+        benchmark({"dummy": DummyClassifier()}, X, y[:-1], cv=3)
+    with pytest.raises(ValueError, match="groups has 17 entries but X and y have 18 rows.*one track id per row"):
+        benchmark({"dummy": DummyClassifier()}, X, y, groups=np.arange(17), cv=3)
+
+
+def test_a_single_class_or_missing_labels_are_refused():
+    X, _ = _table()
+    with pytest.raises(ValueError, match="single class 'rock' \\(18 rows\\).*at least 2 classes"):
+        benchmark({"dummy": DummyClassifier()}, X, np.full(18, "rock"), cv=3)
+    y = np.array(["a", "b", None] * 6, dtype=object)
+    with pytest.raises(ValueError, match=r"6 missing labels.*rows \[2, 5, 8, 11, 14, 17\]"):
+        benchmark({"dummy": DummyClassifier()}, X, y, cv=3)
+
+
+def test_a_class_smaller_than_the_folds_is_an_error_not_a_warning():
+    X, y = _table((12, 12, 3))
+    with pytest.raises(ValueError, match=r"cv=10: class 'c' has only 3 rows, fewer than the folds; use cv<=3, "
+                                         r"or drop the class \(keep = y != 'c'"):
+        benchmark({"dummy": DummyClassifier()}, X, y, cv=10)
+    board = benchmark({"dummy": DummyClassifier()}, X, y, cv=3)  # the suggested fix works
+    assert board.iloc[0]["n_splits"] == 3
+
+
+def test_a_class_with_fewer_tracks_than_folds_is_an_error():
+    X, y, groups = _segments(n_tracks_per_class=4, n_segments=3, n_classes=2)
+    keep = ~np.isin(groups, ["genre1.00002", "genre1.00003"])  # genre1 keeps 2 tracks (6 segments)
+    with pytest.raises(ValueError, match=r"class 'genre1' has only 2 tracks.*use cv<=2.*groups=groups\[keep\]"):
+        benchmark({"dummy": DummyClassifier()}, X[keep], y[keep], groups=groups[keep], cv=3)
+
+
+def test_too_few_members_for_the_inner_search_is_an_error():
+    X, y = _table((6, 6, 3))
+    est = make_pipeline(StandardScaler(), LogisticRegression())
+    with pytest.raises(ValueError, match=r"inner_cv=3: .*class 'c' has only 2 rows.*tune=False"):
+        benchmark({"lr": (est, {"logisticregression__C": [0.1, 1.0]})}, X, y, cv=3, inner_cv=3)
+    board = benchmark({"lr": (est, {"logisticregression__C": [0.1, 1.0]})}, X, y, cv=3, inner_cv=2)
+    assert len(board) == 1
+
+
+def test_a_label_unseen_in_training_is_scored_not_a_crash():
+    """A grouped splitter can put every track of a rare genre in one test fold."""
+    from sklearn.model_selection import GroupKFold
+
+    X, y, groups = _segments(n_tracks_per_class=4, n_segments=3, n_classes=3)
+    keep = ~np.isin(groups, ["genre2.00001", "genre2.00002", "genre2.00003"])  # genre2: one track
+    X, y, groups = X[keep], y[keep], groups[keep]
+    with pytest.warns(UserWarning, match=r"classes \['genre2'\] are in the test part of split \d but not in its "
+                                         r"training part"):
+        board = benchmark({"lr": _lr()}, X, y, groups=groups, cv=GroupKFold(3))
+    assert np.isfinite(board["log_loss_mean"]).all() and np.isfinite(board["accuracy_mean"]).all()
+    assert board.attrs["classes"] == ["genre0", "genre1", "genre2"]
+    confusion = board.attrs["confusion"][("lr", "GroupKFold, segment-level")]
+    assert confusion.loc["genre2"].sum() == 3 and confusion.loc["genre2", "genre2"] == 0  # never predicted
+
+
+def test_a_training_part_with_one_class_is_refused():
+    from sklearn.model_selection import PredefinedSplit
+
+    X, y = _table((6, 6))
+    test_fold = np.where(y == "a", 0, 1)  # split 0 trains on 'b' only
+    with pytest.raises(ValueError, match="training part of split 0 holds only class 'b'.*stratified splitter"):
+        benchmark({"lr": LogisticRegression()}, X, y, cv=PredefinedSplit(test_fold))
