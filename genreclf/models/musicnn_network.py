@@ -21,10 +21,11 @@ The network, for one patch of ``n_frames`` log-mel frames ``(n_frames, 96)``:
 Batch normalisations use TF1's defaults (epsilon 1e-3, momentum 0.99) and run in inference mode. Keras is
 imported inside the functions, never at module import.
 """
-import os
 from importlib import resources
 
 import numpy as np
+
+from .networks import import_keras
 
 __all__ = ["MUSICNN_MODELS", "MUSICNN_LAYERS", "build_musicnn", "load_musicnn", "musicnn_tags",
            "musicnn_weights_path", "N_FRAMES", "N_MELS"]
@@ -39,17 +40,6 @@ N_MELS = 96
 
 _BN_EPSILON = 1e-3  # tf.compat.v1.layers.batch_normalization's default
 _BN_MOMENTUM = 0.99
-
-
-def _keras():
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    try:
-        import keras
-    except ImportError as err:  # pragma: no cover - keras is a hard dependency
-        raise ImportError("the musicnn networks need Keras 3 and TensorFlow: pip install 'keras>=3' tensorflow") \
-            from err
-    return keras
 
 
 def build_musicnn(n_frames=N_FRAMES, n_mels=N_MELS, *, n_tags=50, n_filters_frontend=1.6, n_filters_midend=64,
@@ -89,7 +79,7 @@ def build_musicnn(n_frames=N_FRAMES, n_mels=N_MELS, *, n_tags=50, n_filters_fron
     >>> model.count_params()
     792079
     """
-    keras = _keras()
+    keras = import_keras()
     L = keras.layers
 
     def bn(x, label):
