@@ -164,9 +164,33 @@ def test_nested_tuning_in_cv(small):
     chosen = board.attrs["best_params"][("lr", "stratified 3-fold CV")]
     assert len(chosen) == 3 and all(c["clf__C"] in grid["clf__C"] for c in chosen)
     assert board.iloc[0]["best_params"].startswith("C=")
+    tuned = board.attrs["tune_accuracy"][("lr", "stratified 3-fold CV")]
+    assert len(tuned) == 3 and all(0.3 < t <= 1 for t in tuned)
+    assert board.iloc[0]["tune_accuracy"] == pytest.approx(np.mean(tuned))
+    assert "tune acc" in format_leaderboard(board)
     untuned = benchmark({"lr": (est, grid)}, X, y, cv=3, tune=False)
     assert untuned.attrs["best_params"][("lr", "stratified 3-fold CV")] == [None, None, None]
     assert untuned.iloc[0]["best_params"] == ""
+    assert np.isnan(untuned.iloc[0]["tune_accuracy"])
+    assert "tune acc" not in format_leaderboard(untuned)  # no search, no column
+
+
+def test_filtered_tune_accuracy_is_the_valid_score_of_the_chosen_params(gtzan):
+    """The model-selection score of the filtered protocol is measured on the valid tracks, never on test."""
+    split = gtzan_split("filtered")
+    train = np.isin(gtzan.groups, list(split["train"]))
+    valid = np.isin(gtzan.groups, list(split["valid"]))
+    grid = {"logisticregression__C": [0.01, 1.0]}
+    valid_scores = [_lr().set_params(logisticregression__C=C).fit(gtzan.data[train], gtzan.target[train])
+                    .score(gtzan.data[valid], gtzan.target[valid]) for C in grid["logisticregression__C"]]
+    board = benchmark({"lr": (_lr(), grid), "nb": GaussianNB()}, gtzan.data, gtzan.target, groups=gtzan.groups,
+                      protocol="filtered")
+    lr, nb = (board.set_index("model").loc[m] for m in ("lr", "nb"))
+    assert lr["tune_accuracy"] == pytest.approx(max(valid_scores))
+    assert valid_scores[0] != pytest.approx(valid_scores[1])  # the check would notice the wrong candidate
+    assert np.isnan(nb["tune_accuracy"])  # fit as given: nothing was selected
+    text = format_leaderboard(board)
+    assert f"{100 * max(valid_scores):.1f}" in text and "n/a" in text
 
 
 def test_both_protocols_and_names(gtzan):
