@@ -28,7 +28,7 @@ from genreclf.baselines import make_baselines
 from genreclf.datasets import load_gtzan_features
 from genreclf.evaluation import benchmark, format_leaderboard
 
-DEFAULT = "logistic_regression,svc,knn,random_forest,xgboost,ensemble"
+DEFAULT = "logistic_regression,svc,knn,random_forest,xgboost,linear_discriminant,ensemble"
 MUSICNN_DEFAULT = "logistic_regression"
 
 

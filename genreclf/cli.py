@@ -28,7 +28,7 @@ __all__ = ["main", "DEFAULT_MODELS"]
 
 #: Models of ``genreclf benchmark`` without ``--models``: fast enough to run both protocols in ~2 minutes on
 #: 2 cores with nested tuning.
-DEFAULT_MODELS = ("logistic_regression", "svc", "knn", "naive_bayes", "ensemble")
+DEFAULT_MODELS = ("logistic_regression", "svc", "knn", "naive_bayes", "linear_discriminant", "ensemble")
 
 
 class CLIError(Exception):

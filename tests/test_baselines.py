@@ -159,3 +159,21 @@ def test_keras_mlp_baseline_trains(small_table):
     est.fit(X, y)
     assert est.predict_proba(X).shape == (len(X), 10)
     assert clone(est).get_params()["clf__epochs"] == 2
+
+
+def test_linear_discriminant_generalises_to_unheard_artists():
+    """On train -> valid of the artist-filtered split (no test track), the shrunk LDA beats logistic regression.
+
+    Measured when the baseline was added: 52.8% vs 42.1% on the 197 valid tracks (deterministic fits).
+    """
+    from genreclf.datasets import gtzan_split
+
+    gtzan = load_gtzan_features()
+    split = gtzan_split("filtered")
+    train, valid = (np.isin(gtzan.groups, list(split[s])) for s in ("train", "valid"))
+    scores = {}
+    for name in ("linear_discriminant", "logistic_regression"):
+        est = make_baselines([name])[name].estimator.fit(gtzan.data[train], gtzan.target[train])
+        scores[name] = est.score(gtzan.data[valid], gtzan.target[valid])
+    assert scores["linear_discriminant"] > 0.5
+    assert scores["linear_discriminant"] > scores["logistic_regression"] + 0.05, scores
