@@ -6,7 +6,8 @@
   refit on train + valid (640 tracks), scored once on the 290 test tracks (± a bootstrap standard error).
 
 No test track is ever used for a choice of parameters; the last lines name, per protocol, the model with the best
-tuning score and its test score, so the choice of the model uses no test track either. Run (about 10-15 min of CPU on 2 cores)::
+tuning score (``genreclf.evaluation.pick_models``) and its test score, so the choice of the model uses no test
+track either. Run (about 10-15 min of CPU on 2 cores)::
 
     python benchmarks/bench_accuracy.py                     # bundled 30 s table
     python benchmarks/bench_accuracy.py --models svc,ensemble --n-jobs 2
@@ -26,7 +27,7 @@ import numpy as np
 
 from genreclf.baselines import make_baselines
 from genreclf.datasets import load_gtzan_features
-from genreclf.evaluation import benchmark, format_leaderboard
+from genreclf.evaluation import benchmark, format_leaderboard, pick_models
 
 DEFAULT = "logistic_regression,svc,knn,random_forest,xgboost,linear_discriminant,ensemble"
 MUSICNN_DEFAULT = "logistic_regression"
@@ -158,17 +159,14 @@ def main(argv=None):
     print("\naccuracy (%) by protocol, and the gap between a random split and an artist-clean one:\n")
     print(acc.round(1).sort_values(acc.columns[0], ascending=False).to_string())
     print("\nthe model picked without looking at test scores (highest tune accuracy: inner folds / valid tracks):\n")
-    for (label, protocol), rows in board.groupby(["features", "protocol"], sort=False):
-        rows = rows.dropna(subset=["tune_accuracy"])
-        if rows.empty:
-            print(f"  {label} · {protocol}: no model was tuned (--no-tune or no grids)")
-            continue
-        # the board is sorted by test accuracy: ties on the tuning score are listed, not broken by that order
-        best = rows[np.isclose(rows["tune_accuracy"], rows["tune_accuracy"].max())]
+    picks = pick_models(board, by=["features", "protocol"])
+    if picks.empty:
+        print("  no model was tuned (--no-tune or no grids)")
+    for (label, protocol), best in picks.groupby(["features", "protocol"], sort=False):
         tie = " (a tie on the tuning score)" if len(best) > 1 else ""
-        picks = "; ".join(f"{r.model} -> {100 * r.accuracy_mean:.1f}% ± {100 * r.accuracy_std:.1f}"
-                          for r in best.itertuples())
-        print(f"  {label} · {protocol}: tune {100 * best['tune_accuracy'].iloc[0]:.1f}%{tie}: {picks}")
+        models = "; ".join(f"{r.model} -> {100 * r.accuracy_mean:.1f}% ± {100 * r.accuracy_std:.1f}"
+                           for r in best.itertuples())
+        print(f"  {label} · {protocol}: tune {100 * best['tune_accuracy'].iloc[0]:.1f}%{tie}: {models}")
     print(f"\n({time.perf_counter() - start:.0f} s wall)")
     if args.out:
         board.to_csv(args.out, index=False)

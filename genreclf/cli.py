@@ -179,7 +179,7 @@ def _models(spec):
 # ------------------------------------------------------------------------------------------------- commands
 def _cmd_benchmark(args):
     from .baselines import make_baselines
-    from .evaluation import benchmark, format_leaderboard
+    from .evaluation import benchmark, format_leaderboard, pick_models
 
     names = _models(args.models)
     if any(n in ("cnn", "lstm") for n in names):
@@ -203,6 +203,13 @@ def _cmd_benchmark(args):
         raise CLIError(str(err)) from None
     print(format_leaderboard(board, metrics=[m for m in ("accuracy", "f1_macro", "log_loss")
                                              if f"{m}_mean" in board.columns]))
+    picks = pick_models(board)
+    if len(picks):
+        print("\npicked without the test scores (best tune acc, on inner folds / valid tracks; ties listed):")
+        for protocol, best in picks.groupby("protocol", sort=False):
+            models = ", ".join(f"{r.model} ({100 * r.tune_accuracy:.1f} -> {100 * r.accuracy_mean:.1f}%)"
+                               for r in best.itertuples())
+            print(f"  {protocol}: {models}")
     if not args.quiet:
         print(f"({time.perf_counter() - start:.0f} s; accuracy and macro-F1 in %, mean ± std over folds, or ± "
               "bootstrap standard error for the single artist-filtered split)", file=sys.stderr)

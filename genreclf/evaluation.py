@@ -28,7 +28,7 @@ import warnings
 import numpy as np
 from sklearn.base import clone, is_classifier
 
-__all__ = ["benchmark", "METRICS", "PROTOCOLS"]
+__all__ = ["benchmark", "pick_models", "format_leaderboard", "METRICS", "PROTOCOLS"]
 
 #: Metric names accepted in ``scoring``. ``"neg_log_loss"`` (scikit-learn's name) and ``"log_loss"`` both give a
 #: ``log_loss`` column with the positive loss (lower is better).
@@ -639,6 +639,52 @@ def _per_class(predictions, classes):
     p, r, f, s = precision_recall_fscore_support(predictions["y_true"], predictions["y_pred"], labels=classes,
                                                  zero_division=0)
     return pd.DataFrame({"precision": p, "recall": r, "f1": f, "support": s}, index=pd.Index(classes, name="class"))
+
+
+def pick_models(board, by="protocol"):
+    """The model each protocol picks without looking at test scores: the best ``tune_accuracy``, ties kept.
+
+    :func:`benchmark` sorts its leaderboard by test score, so reading the winner off it is a choice made on the
+    test tracks. This picks by the score each model earned inside its own search (inner folds, or the valid
+    tracks of the artist-filtered split) instead; several rows come back when models tie on that score, because
+    breaking the tie by the board's order would be breaking it by the test score.
+
+    Parameters
+    ----------
+    board : DataFrame
+        :func:`benchmark`'s leaderboard, tuned (``tune=True`` with parameter grids).
+    by : str or list of str, default="protocol"
+        Columns that define one competition (add e.g. ``"level"`` for segment rows, or your own ``"features"``
+        column when several boards are concatenated).
+
+    Returns
+    -------
+    DataFrame
+        The picked rows of ``board`` (all its columns), in the board's order of competitions. Competitions
+        where no model was tuned (all ``tune_accuracy`` NaN) are left out.
+
+    Examples
+    --------
+    >>> from genreclf.datasets import load_gtzan_features
+    >>> from genreclf.baselines import make_baselines
+    >>> gtzan = load_gtzan_features()
+    >>> board = benchmark(make_baselines(["logistic_regression", "naive_bayes"]), gtzan.data, gtzan.target,
+    ...                   groups=gtzan.groups, protocol="filtered")
+    >>> pick_models(board)[["model", "tune_accuracy", "accuracy_mean"]].round(3).values.tolist()
+    [['logistic_regression', 0.437, 0.531]]
+    """
+    import pandas as pd
+
+    if "tune_accuracy" not in board:
+        raise ValueError("pick_models needs the tune_accuracy column of a benchmark() leaderboard (genreclf 0.1+)")
+    keys = [by] if isinstance(by, str) else list(by)
+    picked = []
+    for _, rows in board.groupby(keys, sort=False):
+        scores = rows["tune_accuracy"]
+        if scores.isna().all():
+            continue
+        picked.append(rows[np.isclose(scores, scores.max())])
+    return pd.concat(picked) if picked else board.iloc[:0]
 
 
 def format_leaderboard(board, metrics=None, percent=True):

@@ -16,7 +16,7 @@ from sklearn.svm import LinearSVC
 
 from genreclf.baselines import make_baselines
 from genreclf.datasets import gtzan_split, load_gtzan_features
-from genreclf.evaluation import _Progress, benchmark, format_leaderboard
+from genreclf.evaluation import _Progress, benchmark, format_leaderboard, pick_models
 
 
 @pytest.fixture(scope="module")
@@ -376,3 +376,18 @@ def test_a_training_part_with_one_class_is_refused():
     test_fold = np.where(y == "a", 0, 1)  # split 0 trains on 'b' only
     with pytest.raises(ValueError, match="training part of split 0 holds only class 'b'.*stratified splitter"):
         benchmark({"lr": LogisticRegression()}, X, y, cv=PredefinedSplit(test_fold))
+
+
+def test_pick_models_uses_tune_accuracy_keeps_ties_and_skips_untuned():
+    board = pd.DataFrame({
+        "model": ["a", "b", "c", "a", "b", "c", "a", "b"],
+        "protocol": ["cv"] * 3 + ["filtered"] * 3 + ["other"] * 2,
+        "accuracy_mean": [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2],   # sorted by test score, as benchmark does
+        "tune_accuracy": [0.5, 0.7, 0.6, 0.4, 0.6, 0.6, np.nan, np.nan],
+    })
+    picks = pick_models(board)
+    assert picks[["protocol", "model"]].values.tolist() == [["cv", "b"], ["filtered", "b"], ["filtered", "c"]]
+    assert pick_models(board, by=["protocol", "model"])["model"].tolist() == ["a", "b", "c", "a", "b", "c"]
+    assert pick_models(board[board.protocol == "other"]).empty
+    with pytest.raises(ValueError, match="tune_accuracy"):
+        pick_models(board.drop(columns="tune_accuracy"))
