@@ -673,18 +673,13 @@ def pick_models(board, by="protocol"):
     >>> pick_models(board)[["model", "tune_accuracy", "accuracy_mean"]].round(3).values.tolist()
     [['logistic_regression', 0.437, 0.531]]
     """
-    import pandas as pd
-
     if "tune_accuracy" not in board:
         raise ValueError("pick_models needs the tune_accuracy column of a benchmark() leaderboard (genreclf 0.1+)")
     keys = [by] if isinstance(by, str) else list(by)
-    picked = []
-    for _, rows in board.groupby(keys, sort=False):
-        scores = rows["tune_accuracy"]
-        if scores.isna().all():
-            continue
-        picked.append(rows[np.isclose(scores, scores.max())])
-    return pd.concat(picked) if picked else board.iloc[:0]
+    scores = board["tune_accuracy"].astype(float)
+    best = scores.groupby([board[k] for k in keys], sort=False).transform("max")
+    # a mask, not pd.concat of the groups: concat compares the boards' attrs, which hold DataFrames
+    return board[np.isclose(scores, best) & scores.notna()]
 
 
 def format_leaderboard(board, metrics=None, percent=True):

@@ -385,6 +385,7 @@ def test_pick_models_uses_tune_accuracy_keeps_ties_and_skips_untuned():
         "accuracy_mean": [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2],   # sorted by test score, as benchmark does
         "tune_accuracy": [0.5, 0.7, 0.6, 0.4, 0.6, 0.6, np.nan, np.nan],
     })
+    board.attrs["confusion"] = {("a", "cv"): pd.DataFrame(np.eye(2))}  # as benchmark's: pd.concat would choke
     picks = pick_models(board)
     assert picks[["protocol", "model"]].values.tolist() == [["cv", "b"], ["filtered", "b"], ["filtered", "c"]]
     assert pick_models(board, by=["protocol", "model"])["model"].tolist() == ["a", "b", "c", "a", "b", "c"]
