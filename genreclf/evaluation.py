@@ -589,9 +589,10 @@ def benchmark(estimators=None, X=None, y=None, groups=None, cv=10, protocol=None
                 row["n_splits"] = len(mine)
                 row["n_test"] = len(predictions)
                 row["spread"] = spread
-                chosen = [r["best_params"] for r in sorted(mine, key=lambda r: r["fold"])]
+                by_fold = sorted(mine, key=lambda r: r["fold"])
+                chosen = [r["best_params"] for r in by_fold]
                 row["best_params"] = _most_common(chosen)
-                tuned = [r["tune_accuracy"] for r in sorted(mine, key=lambda r: r["fold"])]
+                tuned = [r["tune_accuracy"] for r in by_fold]
                 row["tune_accuracy"] = float(np.mean(tuned)) if not np.isnan(tuned).any() else np.nan
                 rows.append(row)
                 key = (name, shown)
@@ -682,6 +683,20 @@ def pick_models(board, by="protocol"):
     return board[np.isclose(scores, best) & scores.notna()]
 
 
+def _missing(value):
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _score_cell(mean, std, percent):
+    """``mean ± std`` (or ``mean``, or ``n/a``): in percent with one decimal, or as is with three."""
+    if _missing(mean):
+        return "n/a"
+    scale, digits = (100.0, 1) if percent else (1.0, 3)
+    if _missing(std):
+        return f"{mean * scale:.{digits}f}"
+    return f"{mean * scale:.{digits}f} ± {std * scale:.{digits}f}"
+
+
 def format_leaderboard(board, metrics=None, percent=True):
     """The leaderboard as aligned text: ``mean ± std`` per metric, times in seconds.
 
@@ -706,20 +721,9 @@ def format_leaderboard(board, metrics=None, percent=True):
     lines = []
     for _, row in board.iterrows():
         cells = [str(row["model"]), str(row["protocol"])]
-        for m in metrics:
-            mean, std = row[f"{m}_mean"], row[f"{m}_std"]
-            scale = 100.0 if percent and "loss" not in m else 1.0
-            digits = 1 if scale == 100.0 else 3
-            if mean is None or (isinstance(mean, float) and math.isnan(mean)):
-                cells.append("n/a")
-            elif std is None or (isinstance(std, float) and math.isnan(std)):
-                cells.append(f"{mean * scale:.{digits}f}")
-            else:
-                cells.append(f"{mean * scale:.{digits}f} ± {std * scale:.{digits}f}")
+        cells += [_score_cell(row[f"{m}_mean"], row[f"{m}_std"], percent and "loss" not in m) for m in metrics]
         if tune:
-            value = row["tune_accuracy"]
-            scale, digits = (100.0, 1) if percent else (1.0, 3)
-            cells.append("n/a" if math.isnan(value) else f"{value * scale:.{digits}f}")
+            cells.append(_score_cell(row["tune_accuracy"], None, percent))
         cells.append(f"{row['fit_time_mean']:.2f}")
         cells.append(f"{row['predict_time_mean']:.3f}")
         cells.append(str(row.get("best_params", "")))

@@ -278,6 +278,17 @@ def test_process_killed_mid_write_leaves_no_servable_entry(tmp_path):
     assert len(_entries(cache)) == 6
 
 
+def _rerun_matches_a_fresh_run(tmp_path, cache, paths):
+    """Rerun the interrupted extraction on the same cache: its rows equal those of an uncached run."""
+    sys.path.insert(0, str(tmp_path))
+    try:
+        from slowmod import SlowMFCC
+        resumed = SlowMFCC(n_mfcc=8, summary="mean_var", memory=str(cache)).fit_transform(paths)
+    finally:
+        sys.path.remove(str(tmp_path))
+    np.testing.assert_array_equal(resumed, make_mfcc().fit_transform(paths))
+
+
 def test_run_killed_by_a_signal_then_rerun(tmp_path):
     """SIGKILL (as the OOM killer or a cluster's scheduler sends) in the middle of a run; the worker-kill test
     below covers parallel runs."""
@@ -297,13 +308,7 @@ def test_run_killed_by_a_signal_then_rerun(tmp_path):
     assert b"finished" not in out, "the run ended before it could be interrupted"
     n_done = len(_entries(cache))
     assert 3 <= n_done < len(paths)
-    sys.path.insert(0, str(tmp_path))
-    try:
-        from slowmod import SlowMFCC
-        resumed = SlowMFCC(n_mfcc=8, summary="mean_var", memory=str(cache)).fit_transform(paths)
-    finally:
-        sys.path.remove(str(tmp_path))
-    np.testing.assert_array_equal(resumed, make_mfcc().fit_transform(paths))
+    _rerun_matches_a_fresh_run(tmp_path, cache, paths)
     assert len(_entries(cache)) == len(paths)
 
 
@@ -340,13 +345,7 @@ def test_worker_killed_mid_extraction(tmp_path):
             os.killpg(child.pid, signal.SIGKILL)
     assert child.returncode != 0 and b"finished" not in out
     assert b"TerminatedWorkerError" in err or b"terminated" in err.lower()
-    sys.path.insert(0, str(tmp_path))
-    try:
-        from slowmod import SlowMFCC
-        resumed = SlowMFCC(n_mfcc=8, summary="mean_var", memory=str(cache)).fit_transform(paths)
-    finally:
-        sys.path.remove(str(tmp_path))
-    np.testing.assert_array_equal(resumed, make_mfcc().fit_transform(paths))
+    _rerun_matches_a_fresh_run(tmp_path, cache, paths)
 
 
 def test_damaged_cache_entries_are_recomputed_not_served(tmp_path, monkeypatch):
