@@ -481,6 +481,23 @@ def test_deterministic_across_runs_and_n_jobs(est, tone, noise):
     np.testing.assert_array_equal(est.set_params(n_jobs=2).fit_transform(X), first)
 
 
+@pytest.mark.parametrize("n_jobs, parent_probes", [(1, 0), (2, 1)])
+def test_numba_kernels_compile_in_the_parent_before_workers_start(n_jobs, parent_probes, tone, noise, monkeypatch):
+    """Workers compiling librosa's cached numba kernels at the same moment can corrupt numba's cache, after which
+    every process crashes (numba/numba#10128): with parallel workers the parent runs one probe clip first, once."""
+    from genreclf.features import base
+
+    pids = []  # calls in this process only: loky workers import genreclf afresh, unpatched
+    original = GTZANFeatures._transform_signal
+    monkeypatch.setattr(GTZANFeatures, "_transform_signal", lambda self, y: pids.append(os.getpid()) or original(self, y))
+    monkeypatch.setattr(base, "_COMPILED", set())
+    X = [tone, noise]
+    GTZANFeatures(n_jobs=n_jobs).fit_transform(X)
+    assert pids.count(os.getpid()) == (len(X) if n_jobs == 1 else parent_probes)
+    GTZANFeatures(n_jobs=n_jobs).fit_transform(X)  # once per process
+    assert pids.count(os.getpid()) == (2 * len(X) if n_jobs == 1 else parent_probes)
+
+
 # -- 6. fuzzing --------------------------------------------------------------------------------------------
 FUZZED = [MFCCTransformer(n_mfcc=6, n_mels=32, n_fft=512, hop_length=256),
           MFCCTransformer(n_mfcc=6, n_mels=32, n_fft=512, hop_length=256, summary="mean_var"),

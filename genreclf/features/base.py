@@ -14,7 +14,7 @@ import time
 import warnings
 
 import numpy as np
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_memory
 
@@ -195,6 +195,8 @@ def _valid_entry(entry):
 
 
 _CONTROLLER = None
+#: Transformer classes whose numba kernels this process has compiled (see ``_compile_kernels``).
+_COMPILED = set()
 
 
 def _one_thread():
@@ -365,6 +367,8 @@ class BaseAudioTransformer(VersionStampMixin, TransformerMixin, BaseEstimator):
         clips, kind = resolve_clips(X, self.input)
         n = len(clips)
         extract = self._extractor(kind)
+        if effective_n_jobs(self.n_jobs) != 1:
+            self._compile_kernels()
         progress = _Progress(n, type(self).__name__, bool(self.verbose))
         tasks = (delayed(_one)(extract, clip, i, n) for i, clip in enumerate(clips))
         results = []
@@ -382,16 +386,37 @@ class BaseAudioTransformer(VersionStampMixin, TransformerMixin, BaseEstimator):
         params.update(n_jobs=None, memory=None, verbose=0, on_error="raise")
         return _Extractor(memory.cache(_cached_extract), (type(self), params))
 
+    def _probe(self, n_samples):
+        """This transformer's output for a noise signal of ``n_samples`` samples (warnings silenced)."""
+        probe = np.random.default_rng(0).normal(scale=0.1, size=n_samples).astype(np.float32)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return np.asarray(self._transform_signal(probe))
+
     def _nan_shape(self):
         """Shape and dtype of one clip's output, found on a probe signal (used when every clip failed)."""
         if self._frame_level and getattr(self, "summary", None) is None and self.duration is None:
             return None  # the number of frames depends on each clip's length
         n = self._min_samples() if self.duration is None else int(round(self.duration * self.sr))
-        probe = np.random.default_rng(0).normal(scale=0.1, size=max(n, self._min_samples())).astype(np.float32)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            out = np.asarray(self._transform_signal(probe))
+        out = self._probe(max(n, self._min_samples()))
         return out.shape, out.dtype
+
+    def _compile_kernels(self):
+        """Run one probe clip in this process before workers start, once per class and process.
+
+        librosa's pitch, beat and zero-crossing kernels are ``numba.guvectorize(cache=True)`` functions, compiled
+        on first import and written to numba's cache as two files each. Worker processes that compile them at the
+        same moment can leave a pair of files from two different processes, and every later process that loads
+        that pair crashes with a segmentation fault (numba/numba#10128). Compiling here first means the workers
+        only read the cache.
+        """
+        if type(self) not in _COMPILED:
+            self._probe(self._probe_samples())
+            _COMPILED.add(type(self))
+
+    def _probe_samples(self):
+        """Length of a probe signal that runs every step of the extraction."""
+        return max(self._min_samples(), int(self.sr))
 
     def _stack(self, results, n, clips):
         failures = [(i, os.fspath(clips[i]) if _is_path(clips[i]) else None, err)

@@ -341,5 +341,10 @@ class GTZANFeatures(BaseAudioTransformer):
                           f"{size} samples every {hop}; the other {self.segments - n_fit} are NaN", stacklevel=2)
         return out
 
+    def _probe_samples(self):
+        if self.segments is None:
+            return super()._probe_samples()
+        return max(super()._probe_samples(), self.segment_hop + self.segment_samples)  # one segment at least
+
     def _coef_names(self):
         return list(GTZAN_COLUMNS)

@@ -236,6 +236,11 @@ class MusicnnEmbedding(BaseAudioTransformer):
             return units
         return [f"{u}_{s}" for u in units for s in _POOLINGS[self.pooling]]
 
+    def _compile_kernels(self):
+        # nothing to compile: the log-mel spectrogram uses no numba kernel, and a probe would build the network
+        # in the parent process, which the workers do not share
+        pass
+
     def _nan_shape(self):
         # known without running the network (used when every clip of a batch failed and on_error="nan")
         return (len(self._coef_names()),), np.dtype(np.float32)
