@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy.ndimage import median_filter
+from threadpoolctl import threadpool_limits
 
 from genreclf import GTZANFeatures
 from genreclf.features import gtzan
@@ -155,7 +156,9 @@ def test_segments_shape_and_values(music):
     seg = SR
     X = GTZANFeatures(segments=2, segment_samples=seg, segment_hop=seg + 1).fit_transform([music])
     assert X.shape == (1, 2, 57)
-    np.testing.assert_allclose(X[0, 1], gtzan_features(music[seg + 1:2 * seg + 1]))
+    with threadpool_limits(1):  # as the transformer runs each clip: the BLAS thread count moves the last bits
+        expected = gtzan_features(music[seg + 1:2 * seg + 1])
+    np.testing.assert_array_equal(X[0, 1], expected)
 
 
 def test_missing_segments_are_nan_with_a_warning(music):
