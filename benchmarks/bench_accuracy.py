@@ -12,8 +12,9 @@ track either. Run (about 10-15 min of CPU on 2 cores)::
     python benchmarks/bench_accuracy.py                     # bundled 30 s table
     python benchmarks/bench_accuracy.py --models svc,ensemble --n-jobs 2
     python benchmarks/bench_accuracy.py --data path/to/genres_original   # your audio (GTZAN features first)
+    # CI-sized: musicnn embeddings vs GTZAN features on 46 clips
     python benchmarks/bench_accuracy.py --data ../shared/data/gtzan_subset --musicnn --cv 3 --repeats 5 \\
-        --inner-cv 2 --n-jobs 1 --cache /tmp/genreclf-cache      # CI-sized: musicnn embeddings vs GTZAN features, 46 clips
+        --inner-cv 2 --n-jobs 1 --cache /tmp/genreclf-cache
 
 Reference figures measured on this table before genreclf (``../shared/data/README.md``): scaled SVC 76.0% (10-fold),
 48.6% (filtered); logistic regression 72.4% / 53.4%; XGBoost 74.1% / 53.4%.

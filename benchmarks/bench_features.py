@@ -87,7 +87,8 @@ def main(argv=None):
     elapsed = time.perf_counter() - t0
     mine.index = [p.name for p in paths]
     published = table.loc[mine.index, list(GTZAN_COLUMNS)]
-    print(f"\nGTZANFeatures (compat='published') from files with n_jobs=-1: {elapsed / n:.3f} s per clip (wall, {os.cpu_count()} cores)")
+    print(f"\nGTZANFeatures (compat='published') from files with n_jobs=-1: {elapsed / n:.3f} s per clip "
+          f"(wall, {os.cpu_count()} cores)")
     print("agreement with the published features_30_sec.csv rows of the same files:")
     print(f"  {'column':26s} {'median diff':>12s} {'max diff':>10s}")
     for c in GTZAN_COLUMNS:

@@ -51,7 +51,8 @@ def shared_clips(shared):
 def ours_per_patch(paths, model="MSD_musicnn"):
     """Every layer of every patch of every clip: {layer: [array (n_patches, n_units) per clip]}."""
     from genreclf.audio import load_audio
-    from genreclf.features.musicnn import MUSICNN_SR, _network, musicnn_patches
+    from genreclf.features.musicnn import _network, musicnn_patches
+    from genreclf.models.musicnn_network import MUSICNN_SR
 
     _, run = _network(model)
     out = {k: [] for k in LAYERS}
@@ -86,7 +87,7 @@ def compare(ours, ref, label):
 
 
 def load():
-    return "load average %.1f" % os.getloadavg()[0] if hasattr(os, "getloadavg") else "load unknown"
+    return f"load average {os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else "load unknown"
 
 
 def time_ours(paths, n_jobs=None, rebuild=True):

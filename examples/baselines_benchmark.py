@@ -35,10 +35,10 @@ def main(argv=None):
     else:
         models, folds, tune = make_baselines(["svc", "knn", "random_forest", "xgboost"]), 5, False
         # the tiny run: 100 trees / boosting rounds instead of 300 (a few points of accuracy, 3x faster)
-        models["random_forest"].estimator.set_params(clf__n_estimators=100)
-        models["xgboost"].estimator.set_params(clf__estimator__n_estimators=100)
-    for name, baseline in models.items():
-        print(f"{name:20s} {baseline.description}")
+        models["random_forest"].set_params(clf__n_estimators=100)
+        models["xgboost"].set_params(clf__estimator__n_estimators=100)
+    for name, description in models.descriptions.items():
+        print(f"{name:20s} {description}")
 
     # (log-loss bootstraps of float32 probabilities warn that they do not sum exactly to one: harmless here)
     warnings.filterwarnings("ignore", message="The y_prob values do not sum to one")

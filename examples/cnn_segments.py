@@ -39,7 +39,7 @@ def main(argv=None):
     from sklearn.model_selection import train_test_split
 
     from genreclf import CNNClassifier, MFCCTransformer, SegmentClassifier, SequenceScaler, load_audio_folder
-    from genreclf.models.segment import segment_frames
+    from genreclf.segments import cut_segments, flatten_segments
 
     if not Path(args.data).is_dir():
         sys.exit(f"no audio folder at {args.data}: pass --data path/to/genres")
@@ -60,7 +60,7 @@ def main(argv=None):
         return CNNClassifier(epochs=epochs, learning_rate=1e-4 if args.full else 1e-3, random_state=0)
 
     # 1. The seed protocol: 10 segments of 129 frames per clip, shuffled at random (leaky).
-    segments = segment_frames(X, X.shape[1] // 10, n_segments=10)         # (n_clips * 10, 129, 13)
+    segments = flatten_segments(cut_segments(X, X.shape[1] // 10, n_segments=10, axis=1))[0]  # (n_clips * 10, 129, 13)
     seg_y = np.repeat(y, 10)
     S_tr, S_te, s_tr, s_te = train_test_split(segments, seg_y, test_size=0.3, stratify=seg_y, random_state=0)
     scaler = SequenceScaler().fit(S_tr)

@@ -19,8 +19,6 @@ import time
 import warnings
 from pathlib import Path
 
-import numpy as np
-
 SHARED = Path(os.environ.get("GENRECLF_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
 
 
@@ -41,8 +39,8 @@ def main(argv=None):
 
     if not Path(args.data).is_dir():
         sys.exit(f"no audio folder at {args.data}: pass --data path/to/genres")
-    with warnings.catch_warnings(record=True) as caught:  # unreadable files are reported, not dropped silently
-        warnings.simplefilter("always")
+    with warnings.catch_warnings():  # unreadable files are listed in clips.unreadable and printed below
+        warnings.simplefilter("ignore")
         clips = load_audio_folder(args.data)
     for path, reason in clips.unreadable:
         print(f"skipped unreadable file {path}: {reason}")

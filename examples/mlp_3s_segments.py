@@ -19,22 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 SHARED = Path(os.environ.get("GENRECLF_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
-
-
-def tracks_by_segment(table):
-    """Stack the segment rows of each complete track into ``X3`` of shape (n_tracks, 10, 57)."""
-    ids, first = np.unique(table.groups, return_index=True)
-    X3, y3, kept = [], [], []
-    for track in ids[np.argsort(first)]:
-        rows = np.flatnonzero(table.groups == track)
-        if len(rows) == 10:  # a few published tracks have 9 segments: left out of the track-level run
-            X3.append(table.data[rows])
-            y3.append(table.target[rows[0]])
-            kept.append(track)
-    return np.stack(X3), np.asarray(y3), np.asarray(kept)
 
 
 def main(argv=None):
@@ -54,6 +39,7 @@ def main(argv=None):
     from sklearn.preprocessing import StandardScaler
 
     from genreclf import MLPClassifier, SegmentClassifier, load_gtzan_features
+    from genreclf.segments import stack_segments
 
     if not Path(args.table).exists():
         sys.exit(f"no 3-second table at {args.table}: pass --table path/to/features_3_sec.csv")
@@ -77,7 +63,9 @@ def main(argv=None):
 
     # 2. Honest: one row per track; segments are made inside SegmentClassifier, scored per track.
     t0 = time.perf_counter()
-    X3, y3, _ = tracks_by_segment(table)
+    # one row per track: its 10 segment rows stacked into (10, 57); the few published tracks of 9 segments are
+    # left out of the track-level run
+    X3, _, y3 = stack_segments(table.data, table.groups, table.target, n_segments=10, incomplete="drop")
     model = SegmentClassifier(mlp(), segment_frames=1)  # each segment is one row of 57 features
     scores = cross_val_score(model, X3, y3, cv=StratifiedKFold(folds, shuffle=True, random_state=0))
     print(f"{folds}-fold over {len(y3)} tracks, track vote (honest): "

@@ -15,8 +15,6 @@ import argparse
 import sys
 import time
 
-import numpy as np
-
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])

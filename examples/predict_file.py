@@ -38,8 +38,7 @@ def main(argv=None):
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from genreclf import GTZANFeatures, RejectOptionClassifier, load_gtzan_features
-    from genreclf import plotting
+    from genreclf import GTZANFeatures, RejectOptionClassifier, load_gtzan_features, plotting
     from genreclf.datasets import track_id
 
     path = Path(args.file)

@@ -7,7 +7,7 @@ Names are imported lazily on first use, so ``import genreclf`` loads neither Ten
 """
 import importlib
 
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"
 
 # public name -> module that defines it (one place; `dir(genreclf)` lists them)
 _EXPORTS = {
@@ -18,13 +18,14 @@ _EXPORTS = {
     "genreclf.features.musicnn": ["MusicnnEmbedding", "MusicnnTagger"],
     "genreclf.models": ["CNNClassifier", "LSTMClassifier", "MLPClassifier", "SegmentClassifier",
                         "RejectOptionClassifier"],
-    "genreclf.datasets": ["load_gtzan_features", "gtzan_split", "ArtistFilteredSplit", "track_id",
-                          "load_audio_folder", "fetch_gtzan", "get_data_home", "segment_table"],
+    "genreclf.datasets": ["load_gtzan_features", "load_feature_table", "gtzan_split", "ArtistFilteredSplit",
+                          "track_id", "load_audio_folder", "gtzan_table", "fetch_gtzan", "get_data_home",
+                          "segment_table"],
     "genreclf.baselines": ["make_baselines"],
     "genreclf.evaluation": ["benchmark"],
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
-_SUBMODULES = {"audio", "features", "models", "datasets", "baselines", "evaluation", "plotting", "cli"}
+_SUBMODULES = {"audio", "features", "models", "segments", "datasets", "baselines", "evaluation", "plotting", "cli"}
 
 __all__ = sorted(_WHERE)
 

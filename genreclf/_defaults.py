@@ -5,9 +5,6 @@ SR = 22050
 #: STFT window and hop used by librosa's defaults and by the published GTZAN tables.
 N_FFT = 2048
 HOP_LENGTH = 512
-#: The ten GTZAN genres, in the order of the published tables.
-GENRES = ("blues", "classical", "country", "disco", "hiphop",
-          "jazz", "metal", "pop", "reggae", "rock")
 #: Length of one published 3-second segment of the GTZAN tables (samples at 22,050 Hz) ...
 SEGMENT_SAMPLES = 66149
 #: ... and the distance between segment starts (3 s).

@@ -10,17 +10,32 @@ import numpy as np
 
 from ._defaults import SR
 
-__all__ = ["AudioLoadError", "AudioLoadWarning", "load_audio", "check_signal", "fix_length"]
+__all__ = ["AudioLoadError", "AudioLoadWarning", "load_audio", "check_signal", "unreadable_reason", "describe",
+           "clip_length", "AUDIO_EXTENSIONS"]
+
+#: File name extensions of the audio formats genreclf looks for in folders (case-insensitive); libsndfile
+#: decodes them all.
+AUDIO_EXTENSIONS = (".wav", ".au", ".mp3", ".flac", ".ogg")
 
 
 class AudioLoadError(ValueError):
     """A clip could not be decoded or is not usable audio (silent, non-finite, too short...)."""
 
 
-def _describe(source):
+def describe(source, index=None, n=None):
+    """How messages name a clip: its path, or the shape of its samples; with ``index``, its place in a batch.
+
+    Examples
+    --------
+    >>> describe("genres/jazz/jazz.00054.wav", 411, 1000)
+    "'genres/jazz/jazz.00054.wav' (clip 412 of 1000)"
+    >>> describe(np.zeros(22050)), describe(np.zeros(22050), 0, 3)
+    ('array of shape (22050,)', 'clip 1 of 3')
+    """
+    where = None if index is None else f"clip {index + 1} of {n}"
     if isinstance(source, (str, os.PathLike)):
-        return repr(os.fspath(source))
-    return f"array of shape {np.shape(source)}"
+        return repr(os.fspath(source)) + ("" if where is None else f" ({where})")
+    return f"array of shape {np.shape(source)}" if where is None else where
 
 
 def _to_float(y):
@@ -57,22 +72,76 @@ def _check_riff(path):
             if chunk_id == b"data":
                 available = size - pos - 8
                 if chunk_size not in (0, 0xFFFFFFFF) and chunk_size > available:
-                    raise ValueError(f"file is truncated: its WAV header declares {chunk_size} bytes of audio "
+                    raise _Truncated(f"file is truncated: its WAV header declares {chunk_size} bytes of audio "
                                      f"but only {available} are present ({100 * available / chunk_size:.0f}%)")
                 return
             pos += 8 + chunk_size + (chunk_size & 1)
 
 
-def _read_file(path, offset, duration):
+def unreadable_reason(path):
+    """Why the audio file ``path`` cannot be decoded, or ``None`` if its header says it can.
+
+    Cheap checks only (the audio is not decoded): the file exists and is not empty, its header declares no more
+    bytes of audio than it holds, libsndfile recognises its format and it has at least one frame.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> empty = os.path.join(tempfile.mkdtemp(), "empty.wav")
+    >>> open(empty, "wb").close()
+    >>> unreadable_reason(empty)
+    'file is empty (0 bytes)'
+    """
     import soundfile as sf
 
+    try:
+        _check_exists(path)
+        _check_riff(path)
+        if sf.info(path).frames == 0:
+            return "no audio frames"
+    except (FileNotFoundError, IsADirectoryError, _Truncated) as err:
+        return str(err)
+    except Exception as err:  # soundfile raises several types (LibsndfileError, RuntimeError, ...)
+        return f"{type(err).__name__}: {err}"
+    return None
+
+
+def clip_length(path, *, sr=SR):
+    """Number of samples of the audio file ``path`` once resampled to ``sr``, from its header.
+
+    Examples
+    --------
+    >>> import os, tempfile, numpy as np, soundfile as sf
+    >>> path = os.path.join(tempfile.mkdtemp(), "one_second.wav")
+    >>> sf.write(path, np.zeros(44100, dtype=np.float32) + 0.1, 44100)
+    >>> clip_length(path)
+    22050
+    """
+    import soundfile as sf
+
+    info = sf.info(os.fspath(path))
+    return int(round(info.frames * sr / info.samplerate))
+
+
+class _Truncated(ValueError):
+    """The file holds less audio than its header declares, or nothing at all."""
+
+
+def _check_exists(path):
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError("file not found")
     if os.path.isdir(path):
         raise IsADirectoryError("is a directory, not an audio file")
     if os.path.getsize(path) == 0:
-        raise ValueError("file is empty (0 bytes)")
+        raise _Truncated("file is empty (0 bytes)")
+
+
+def _read_file(path, offset, duration):
+    import soundfile as sf
+
+    path = os.fspath(path)
+    _check_exists(path)
     _check_riff(path)
     with sf.SoundFile(path) as f:
         sr_native = f.samplerate
@@ -98,8 +167,12 @@ def load_audio(source, *, sr=SR, orig_sr=None, offset=0.0, duration=None, mono=T
         Target sample rate; ``None`` keeps the native rate of a file.
     orig_sr : int > 0 or None
         Sample rate of an array ``source``; default ``sr`` (no resampling).
-    offset, duration : float >= 0, float > 0 or None
-        Start reading after ``offset`` seconds and read at most ``duration`` seconds.
+    offset : float >= 0
+        Start reading after ``offset`` seconds.
+    duration : float > 0 or None
+        Length of the clip in seconds: read that much and pad the end with zeros if the clip is shorter, so the
+        signal has exactly ``round(duration * sr)`` samples (what ``duration`` means throughout genreclf).
+        ``None`` reads to the end.
     mono : bool
         Average the channels.
 
@@ -145,11 +218,16 @@ def load_audio(source, *, sr=SR, orig_sr=None, offset=0.0, duration=None, mono=T
             import librosa
 
             y = librosa.resample(y, orig_sr=native, target_sr=sr, res_type="soxr_hq")
-        return np.ascontiguousarray(y, dtype=np.float32), (sr or native)
+        sr = sr or native
+        if duration is not None:
+            import librosa
+
+            y = librosa.util.fix_length(y, size=int(round(duration * sr)))
+        return np.ascontiguousarray(y, dtype=np.float32), sr
     except AudioLoadError:
         raise
     except Exception as err:  # soundfile, librosa and numpy raise many types; name the file and keep the cause
-        raise AudioLoadError(f"cannot load {_describe(source)}: {err}") from err
+        raise AudioLoadError(f"cannot load {describe(source)}: {err}") from err
 
 
 def check_signal(y, *, min_samples=1, source=None):
@@ -158,7 +236,7 @@ def check_signal(y, *, min_samples=1, source=None):
     Usable means: at least ``min_samples`` samples (e.g. one FFT window), only finite values, not all zero.
     ``source`` names the clip in the message.
     """
-    name = _describe(y if source is None else source)
+    name = describe(y if source is None else source)
     n = y.shape[-1]
     if n == 0:
         raise AudioLoadError(f"{name} is empty (0 samples)")
@@ -170,15 +248,6 @@ def check_signal(y, *, min_samples=1, source=None):
     if not np.any(y):
         raise AudioLoadError(f"{name} is silent (every sample is zero)")
     return y
-
-
-def fix_length(y, n_samples):
-    """Zero-pad or trim the last axis of ``y`` to exactly ``n_samples``."""
-    n = y.shape[-1]
-    if n >= n_samples:
-        return y[..., :n_samples]
-    pad = [(0, 0)] * (y.ndim - 1) + [(0, n_samples - n)]
-    return np.pad(y, pad)
 
 
 class AudioLoadWarning(UserWarning):

@@ -1,6 +1,7 @@
 """Named baseline models for genre classification, each a pipeline with scaling and a small parameter grid.
 
-:func:`make_baselines` returns ``{name: Baseline(estimator, param_grid, description)}``. The estimators take the
+:func:`make_baselines` returns :class:`Baselines`, a dict ``{name: estimator}`` that also holds each model's
+parameter grid and description. The estimators take the
 57-column GTZAN table (:func:`genreclf.datasets.load_gtzan_features`, or :class:`~genreclf.features.GTZANFeatures`
 output), except ``"cnn"`` and ``"lstm"``, which take 3-D frames ``(n_clips, n_frames, n_coefs)`` (e.g.
 :class:`~genreclf.features.MFCCTransformer` output). Every grid is small on purpose: the grids are searched inside
@@ -17,8 +18,6 @@ Two helpers live here because the baselines need them:
 Importing this module imports neither TensorFlow nor XGBoost: the Keras models are built only when
 ``"mlp"``, ``"cnn"`` or ``"lstm"`` is requested, and XGBoost is imported when the wrapped model is fitted.
 """
-from typing import NamedTuple
-
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, TransformerMixin, clone
 from sklearn.preprocessing import LabelEncoder
@@ -26,9 +25,10 @@ from sklearn.utils import assert_all_finite, column_or_1d, get_tags
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._deprecation import DEPRECATED, renamed_kwarg
 from .features.gtzan import GTZAN_COLUMNS
 
-__all__ = ["make_baselines", "Baseline", "BASELINE_NAMES", "TABLE_BASELINES", "GTZANTableTransformer",
+__all__ = ["make_baselines", "Baselines", "BASELINE_NAMES", "TABLE_BASELINES", "GTZANTableTransformer",
            "EncodedLabelClassifier", "XGBoostClassifier"]
 
 #: Models for 2-D feature tables that need neither Keras nor 3-D input (the default of :func:`make_baselines`).
@@ -36,15 +36,37 @@ TABLE_BASELINES = ("logistic_regression", "svc", "knn", "random_forest", "xgboos
                    "decision_tree", "linear_discriminant", "ensemble")
 #: Every name :func:`make_baselines` knows. ``"mlp"`` takes tables; ``"cnn"``/``"lstm"`` take 3-D frames.
 BASELINE_NAMES = TABLE_BASELINES + ("mlp", "cnn", "lstm")
-_KERAS = ("mlp", "cnn", "lstm")
 
 
-class Baseline(NamedTuple):
-    """One named baseline: an unfitted estimator, the grid to tune it with, and one line saying what it is."""
+class Baselines(dict):
+    """The models of :func:`make_baselines`: a dict ``{name: unfitted estimator}`` that also knows how to tune them.
 
-    estimator: object
-    param_grid: dict
-    description: str
+    Use an entry as the estimator it is (``baselines["svc"].fit(X, y)``), and give the whole dict to
+    :func:`~genreclf.evaluation.benchmark`, which searches each model's grid (``param_grids``) without the test
+    rows. A plain dict made from it (``{k: baselines[k] ...}``) keeps the estimators but not the grids: pick
+    models with ``make_baselines(names)`` instead.
+
+    Attributes
+    ----------
+    param_grids : dict of str to dict
+        The grid of each model (scikit-learn ``param_grid`` keys, e.g. ``"clf__C"``).
+    descriptions : dict of str to str
+        One line per model saying what it is.
+
+    Examples
+    --------
+    >>> baselines = make_baselines(["logistic_regression"])
+    >>> baselines["logistic_regression"].steps[-1][0], baselines.param_grids["logistic_regression"]
+    ('clf', {'clf__C': [0.1, 1.0, 10.0]})
+    """
+
+    def __init__(self, entries=()):
+        super().__init__()
+        self.param_grids, self.descriptions = {}, {}
+        for name, estimator, grid, description in entries:
+            self[name] = estimator
+            self.param_grids[name] = grid
+            self.descriptions[name] = description
 
 
 # ------------------------------------------------------------------------------------------ feature engineering
@@ -287,99 +309,100 @@ def _svc(C=1.0, gamma="scale"):
     return CalibratedClassifierCV(SVC(C=C, gamma=gamma), ensemble=False)
 
 
-def _build(name, random_state, n_jobs):
+def _build(name, random_state, n_threads):
+    """``(estimator, param_grid, description)`` of the baseline ``name``."""
     from sklearn.preprocessing import StandardScaler
 
     if name == "logistic_regression":
         from sklearn.linear_model import LogisticRegression
 
-        return Baseline(_pipe(("scale", StandardScaler()), ("clf", LogisticRegression(max_iter=5000))),
-                        {"clf__C": [0.1, 1.0, 10.0]}, "standardized features, multinomial logistic regression")
+        return (_pipe(("scale", StandardScaler()), ("clf", LogisticRegression(max_iter=5000))),
+                {"clf__C": [0.1, 1.0, 10.0]}, "standardized features, multinomial logistic regression")
     if name == "svc":
-        return Baseline(_pipe(("scale", StandardScaler()), ("clf", _svc())),
-                        {"clf__estimator__C": [1.0, 3.0, 10.0], "clf__estimator__gamma": ["scale", 0.01]},
-                        "standardized features, RBF support vector machine (Platt-calibrated probabilities)")
+        return (_pipe(("scale", StandardScaler()), ("clf", _svc())),
+                {"clf__estimator__C": [1.0, 3.0, 10.0], "clf__estimator__gamma": ["scale", 0.01]},
+                "standardized features, RBF support vector machine (Platt-calibrated probabilities)")
     if name == "knn":
         from sklearn.neighbors import KNeighborsClassifier
 
-        return Baseline(_pipe(("scale", StandardScaler()), ("clf", KNeighborsClassifier(n_neighbors=10))),
-                        {"clf__n_neighbors": [5, 10, 20], "clf__weights": ["uniform", "distance"]},
-                        "standardized features, k nearest neighbours")
+        return (_pipe(("scale", StandardScaler()), ("clf", KNeighborsClassifier(n_neighbors=10))),
+                {"clf__n_neighbors": [5, 10, 20], "clf__weights": ["uniform", "distance"]},
+                "standardized features, k nearest neighbours")
     if name == "random_forest":
         from sklearn.ensemble import RandomForestClassifier
 
-        return Baseline(_pipe(("clf", RandomForestClassifier(n_estimators=200, random_state=random_state,
-                                                              n_jobs=n_jobs))),
-                        {"clf__max_features": ["sqrt", 0.3]},
-                        "random forest of 200 trees (trees need no scaling)")
+        return (_pipe(("clf", RandomForestClassifier(n_estimators=200, random_state=random_state,
+                                                      n_jobs=n_threads))),
+                {"clf__max_features": ["sqrt", 0.3]},
+                "random forest of 200 trees (trees need no scaling)")
     if name == "xgboost":
-        return Baseline(_pipe(("clf", XGBoostClassifier(n_estimators=300, learning_rate=0.05, max_depth=4,
-                                                         subsample=0.8, colsample_bytree=0.5,
-                                                         random_state=random_state, n_jobs=n_jobs or 1))),
-                        {"clf__estimator__max_depth": [3, 5], "clf__estimator__learning_rate": [0.05, 0.1]},
-                        "gradient-boosted trees (XGBoost, 300 rounds)")
+        return (_pipe(("clf", XGBoostClassifier(n_estimators=300, learning_rate=0.05, max_depth=4,
+                                                 subsample=0.8, colsample_bytree=0.5,
+                                                 random_state=random_state, n_jobs=n_threads or 1))),
+                {"clf__estimator__max_depth": [3, 5], "clf__estimator__learning_rate": [0.05, 0.1]},
+                "gradient-boosted trees (XGBoost, 300 rounds)")
     if name == "naive_bayes":
         from sklearn.naive_bayes import GaussianNB
 
-        return Baseline(_pipe(("features", GTZANTableTransformer(extras=False)), ("scale", StandardScaler()),
-                              ("clf", GaussianNB())),
-                        {"clf__var_smoothing": [1e-9, 1e-3, 1e-1]},
-                        "log-variance features (near-Gaussian), Gaussian naive Bayes")
+        return (_pipe(("features", GTZANTableTransformer(extras=False)), ("scale", StandardScaler()),
+                      ("clf", GaussianNB())),
+                {"clf__var_smoothing": [1e-9, 1e-3, 1e-1]},
+                "log-variance features (near-Gaussian), Gaussian naive Bayes")
     if name == "sgd":
         from sklearn.linear_model import SGDClassifier
 
-        return Baseline(_pipe(("scale", StandardScaler()),
-                              ("clf", SGDClassifier(loss="log_loss", alpha=1e-3, max_iter=2000, tol=1e-4,
-                                                    random_state=random_state))),
-                        {"clf__alpha": [1e-4, 1e-3, 1e-2]},
-                        "standardized features, logistic loss by stochastic gradient descent")
+        return (_pipe(("scale", StandardScaler()),
+                      ("clf", SGDClassifier(loss="log_loss", alpha=1e-3, max_iter=2000, tol=1e-4,
+                                            random_state=random_state))),
+                {"clf__alpha": [1e-4, 1e-3, 1e-2]},
+                "standardized features, logistic loss by stochastic gradient descent")
     if name == "decision_tree":
         from sklearn.tree import DecisionTreeClassifier
 
-        return Baseline(_pipe(("clf", DecisionTreeClassifier(max_depth=10, random_state=random_state))),
-                        {"clf__max_depth": [5, 10, None], "clf__min_samples_leaf": [1, 5]},
-                        "a single decision tree")
+        return (_pipe(("clf", DecisionTreeClassifier(max_depth=10, random_state=random_state))),
+                {"clf__max_depth": [5, 10, None], "clf__min_samples_leaf": [1, 5]},
+                "a single decision tree")
     if name == "linear_discriminant":
         from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 
         # one covariance shared by all genres, shrunk towards its diagonal: few parameters per genre, so little
         # room to learn the artists of the training tracks (the best train -> valid score of the baselines)
-        return Baseline(_pipe(("features", GTZANTableTransformer()), ("scale", StandardScaler()),
-                              ("clf", LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto"))),
-                        {"clf__shrinkage": ["auto", 0.3, 0.6]},
-                        "engineered features (GTZANTableTransformer), linear discriminant analysis with a shrunk "
-                        "shared covariance")
+        return (_pipe(("features", GTZANTableTransformer()), ("scale", StandardScaler()),
+                      ("clf", LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto"))),
+                {"clf__shrinkage": ["auto", 0.3, 0.6]},
+                "engineered features (GTZANTableTransformer), linear discriminant analysis with a shrunk "
+                "shared covariance")
     if name == "ensemble":
-        return _ensemble(random_state, n_jobs)
+        return _ensemble(random_state, n_threads)
     if name == "mlp":
         from .models import MLPClassifier
 
-        return Baseline(_pipe(("scale", StandardScaler()),
-                              ("clf", MLPClassifier(hidden_units=(256, 128), dropout=0.3, epochs=60, batch_size=32,
-                                                    validation_split=0.1, patience=10,
-                                                    random_state=random_state))),
-                        {"clf__dropout": [0.3, 0.5]},
-                        "standardized features, Keras MLP 256-128 with dropout and early stopping")
+        return (_pipe(("scale", StandardScaler()),
+                      ("clf", MLPClassifier(hidden_units=(256, 128), dropout=0.3, epochs=60, batch_size=32,
+                                            validation_split=0.1, patience=10,
+                                            random_state=random_state))),
+                {"clf__dropout": [0.3, 0.5]},
+                "standardized features, Keras MLP 256-128 with dropout and early stopping")
     if name == "cnn":
         from .features import SequenceScaler
         from .models import CNNClassifier
 
-        return Baseline(_pipe(("scale", SequenceScaler()),
-                              ("clf", CNNClassifier(epochs=30, validation_split=0.1, random_state=random_state))),
-                        {"clf__learning_rate": [1e-4, 1e-3]},
-                        "3-D frames (n_clips, n_frames, n_coefs): per-coefficient scaling, the seed 2-D CNN")
+        return (_pipe(("scale", SequenceScaler()),
+                      ("clf", CNNClassifier(epochs=30, validation_split=0.1, random_state=random_state))),
+                {"clf__learning_rate": [1e-4, 1e-3]},
+                "3-D frames (n_clips, n_frames, n_coefs): per-coefficient scaling, the seed 2-D CNN")
     if name == "lstm":
         from .features import SequenceScaler
         from .models import LSTMClassifier
 
-        return Baseline(_pipe(("scale", SequenceScaler()),
-                              ("clf", LSTMClassifier(epochs=30, validation_split=0.1, random_state=random_state))),
-                        {"clf__learning_rate": [1e-3, 3e-3]},
-                        "3-D frames (n_clips, n_frames, n_coefs): per-coefficient scaling, the seed 2-layer LSTM")
+        return (_pipe(("scale", SequenceScaler()),
+                      ("clf", LSTMClassifier(epochs=30, validation_split=0.1, random_state=random_state))),
+                {"clf__learning_rate": [1e-3, 3e-3]},
+                "3-D frames (n_clips, n_frames, n_coefs): per-coefficient scaling, the seed 2-layer LSTM")
     raise ValueError(f"unknown baseline {name!r}: choose from {list(BASELINE_NAMES)}")  # pragma: no cover
 
 
-def _ensemble(random_state, n_jobs):
+def _ensemble(random_state, n_threads):
     from sklearn.ensemble import VotingClassifier
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
@@ -388,14 +411,14 @@ def _ensemble(random_state, n_jobs):
                ("clf", LogisticRegression(C=0.3, max_iter=5000)))
     svc = _pipe(("features", GTZANTableTransformer()), ("scale", StandardScaler()), ("clf", _svc(C=3.0)))
     xgb = XGBoostClassifier(n_estimators=150, learning_rate=0.1, max_depth=3, subsample=0.8, colsample_bytree=0.5,
-                            random_state=random_state, n_jobs=n_jobs or 1)
+                            random_state=random_state, n_jobs=n_threads or 1)
     vote = VotingClassifier([("lr", lr), ("svc", svc), ("xgb", xgb)], voting="soft")
-    return Baseline(vote, {"lr__clf__C": [0.1, 0.3, 1.0]},
-                    "soft vote of logistic regression and RBF SVC on engineered features (GTZANTableTransformer) "
-                    "and XGBoost on the raw columns")
+    return (vote, {"lr__clf__C": [0.1, 0.3, 1.0]},
+            "soft vote of logistic regression and RBF SVC on engineered features (GTZANTableTransformer) "
+            "and XGBoost on the raw columns")
 
 
-def make_baselines(names=None, *, random_state=0, n_jobs=None, keras=False):
+def make_baselines(names=None, *, random_state=0, n_threads=None, keras=False, n_jobs=DEPRECATED):
     """Named baseline models with scaling and small parameter grids.
 
     ===================== =========================================================================
@@ -429,19 +452,21 @@ def make_baselines(names=None, *, random_state=0, n_jobs=None, keras=False):
         Which baselines, in this order. Default: the table models that need no Keras
         (:data:`TABLE_BASELINES`), plus ``"mlp"`` when ``keras=True``.
     random_state : int or None, default=0
-        Seed of every stochastic model.
-    n_jobs : int, optional
-        Threads of the models that have them (random forest, XGBoost). Leave None when
-        :func:`~genreclf.evaluation.benchmark` already runs folds in parallel.
+        Seed of every stochastic model. 0, not None, so that a leaderboard is the same on every run (as for
+        :func:`~genreclf.evaluation.benchmark`); estimators made one by one default to None, as in scikit-learn.
+    n_threads : int, optional
+        Threads inside each model that has them (random forest, XGBoost); None is one. Leave it when
+        :func:`~genreclf.evaluation.benchmark` already runs models in parallel (its ``n_jobs``).
     keras : bool, default=False
         With ``names=None``, also include the Keras MLP. (``"cnn"``/``"lstm"`` need 3-D input and are only
         made when named.)
+    n_jobs : int, optional
+        Deprecated since 0.2: the old name of ``n_threads`` (in genreclf ``n_jobs`` means parallel tasks).
 
     Returns
     -------
-    dict of str → Baseline
-        ``Baseline(estimator, param_grid, description)``, a named tuple: ``est, grid, _ = baselines["svc"]``.
-        Every call returns fresh, unfitted estimators.
+    Baselines
+        ``{name: estimator}``, fresh and unfitted on every call, with ``param_grids`` and ``descriptions``.
 
     Raises
     ------
@@ -451,11 +476,11 @@ def make_baselines(names=None, *, random_state=0, n_jobs=None, keras=False):
     Examples
     --------
     >>> baselines = make_baselines(["svc", "xgboost"])
-    >>> list(baselines), baselines["svc"].param_grid["clf__estimator__C"]
+    >>> list(baselines), baselines.param_grids["svc"]["clf__estimator__C"]
     (['svc', 'xgboost'], [1.0, 3.0, 10.0])
     >>> from genreclf.datasets import load_gtzan_features
     >>> X, y = load_gtzan_features(return_X_y=True)
-    >>> model = baselines["svc"].estimator.fit(X[::2], y[::2])
+    >>> model = baselines["svc"].fit(X[::2], y[::2])
     >>> model.predict(X[1:4:2]).shape, bool(model.score(X[1::2], y[1::2]) > 0.6)
     ((2,), True)
     """
@@ -467,4 +492,5 @@ def make_baselines(names=None, *, random_state=0, n_jobs=None, keras=False):
     unknown = [n for n in names if n not in BASELINE_NAMES]
     if unknown:
         raise ValueError(f"unknown baseline name(s) {unknown}: choose from {list(BASELINE_NAMES)}")
-    return {name: _build(name, random_state, n_jobs) for name in names}
+    n_threads = renamed_kwarg("make_baselines", "n_jobs", n_jobs, "n_threads", n_threads)
+    return Baselines((name, *_build(name, random_state, n_threads)) for name in names)

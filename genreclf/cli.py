@@ -40,15 +40,11 @@ class CLIError(Exception):
 
 
 # ------------------------------------------------------------------------------------------------------ data
-def _is_table(path):
-    return os.path.isfile(path) and path.lower().endswith((".csv", ".csv.gz", ".tsv", ".txt"))
-
-
-def _load_data(spec, *, n_jobs=None, verbose=1, purpose="benchmark"):
-    """``spec`` = "30s", a CSV path or an audio folder → Bunch(data, target, groups, kind, feature_names)."""
+def _load_data(spec, *, n_segments=None, n_jobs=None, verbose=1):
+    """``spec`` = "30s", a CSV path or an audio folder → Bunch(data, target, groups, kind, feature_names, source)."""
     from sklearn.utils import Bunch
 
-    from .datasets import load_gtzan_features
+    from .datasets import load_feature_table, load_gtzan_features
 
     if spec in (None, "30s"):
         b = load_gtzan_features()
@@ -58,104 +54,29 @@ def _load_data(spec, *, n_jobs=None, verbose=1, purpose="benchmark"):
         raise CLIError(f"--data {spec!r}: no such file or folder (use 30s, a features CSV or a folder of genre "
                        "sub-folders of audio)")
     if os.path.isdir(spec):
-        return _extract_folder(spec, segments=None, n_jobs=n_jobs, verbose=verbose)
-    return _load_csv(spec)
-
-
-def _load_csv(path):
-    import pandas as pd
-    from sklearn.utils import Bunch
-
-    from .datasets import load_gtzan_features, track_id
-
-    errors = []
-    for kind in ("30s", "3s"):
-        try:
-            b = load_gtzan_features(kind, path=path)
-            return Bunch(data=b.data, target=b.target, groups=b.groups, kind=kind, feature_names=b.feature_names,
-                         source=path)
-        except ValueError as err:
-            errors.append(str(err))
-    # not the GTZAN layout: any table with a 'label' column and numeric feature columns
+        return _audio_table(spec, n_segments=n_segments, n_jobs=n_jobs, verbose=verbose)
     try:
-        df = pd.read_csv(path)
-    except Exception as err:  # parser errors of many kinds
-        raise CLIError(f"{path!r} is not a readable CSV table ({type(err).__name__}: {err})") from None
-    if "label" not in df.columns:
-        raise CLIError(f"{path!r} is not a feature table: {errors[0]} (a table of other features needs a "
-                       "'label' column and numeric feature columns)")
-    features = [c for c in df.columns if c not in ("filename", "length", "label")]
-    values = df[features].apply(pd.to_numeric, errors="coerce")
-    bad = values.isna().to_numpy()
-    if not features or bad.any():
-        where = ""
-        if bad.any():
-            r, c = (int(v[0]) for v in np.nonzero(bad))
-            where = f": column {features[c]!r} on line {r + 2} is empty or not a number"
-        raise CLIError(f"{path!r}: the feature columns must all be numbers{where}")
-    groups = None
-    if "filename" in df.columns:
-        groups = np.asarray([track_id(str(f)) for f in df["filename"]], dtype=object)
-    kind = "3s" if groups is not None and len(set(groups)) < len(groups) else "table"
-    return Bunch(data=values.to_numpy(dtype=np.float64), target=df["label"].astype(str).to_numpy(dtype=object),
-                 groups=groups, kind=kind, feature_names=features, source=path)
+        return load_feature_table(spec)
+    except ValueError as err:
+        raise CLIError(str(err)) from None
 
 
-def _extract_folder(folder, *, segments=None, n_jobs=None, verbose=1):
-    """GTZAN features of every readable clip of a folder of genre sub-folders (unreadable ones reported)."""
-    import pandas as pd
-    from sklearn.utils import Bunch
-
+def _audio_table(folder, *, n_segments=None, n_jobs=None, verbose=1):
+    """The GTZAN table of a folder of audio; every file or segment left out is named on stderr."""
     from .audio import AudioLoadWarning
-    from .datasets import load_audio_folder, segment_table, track_id
-    from .features.gtzan import GTZAN_COLUMNS, GTZANFeatures
+    from .datasets import gtzan_table
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", AudioLoadWarning)
-        try:
-            clips = load_audio_folder(folder)
-        except (OSError, ValueError) as err:
-            raise CLIError(str(err)) from None
-    for path, reason in clips.unreadable:
-        _note(f"skipped unreadable audio file {path!r}: {reason}")
-    if len(clips.filenames) == 0:
-        raise CLIError(f"no readable audio file in {folder!r}")
-    if segments:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            table = segment_table(list(clips.filenames), labels=list(clips.target), n_segments=segments,
-                                  n_jobs=n_jobs, verbose=verbose)
-        for name, reason in table.skipped:
-            _note(f"skipped segment {name}: {reason}")
-        return Bunch(data=table.data, target=table.target, groups=table.groups, kind="3s",
-                     feature_names=list(GTZAN_COLUMNS), frame=table.frame, source=folder)
-    extractor = GTZANFeatures(on_error="nan", n_jobs=n_jobs, verbose=verbose)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        data = extractor.fit_transform(list(clips.filenames))
-    failed = {i: cause for w in caught if isinstance(w.message, AudioLoadWarning)
-              for i, _, cause in w.message.failures}
-    keep = np.array([i not in failed and np.isfinite(data[i]).all() for i in range(len(data))])
-    for i in np.flatnonzero(~keep):
-        _note(f"skipped {clips.filenames[i]!r}: {failed.get(i, 'NaN features')}")
-    if not keep.any():
-        raise CLIError(f"no clip of {folder!r} could be used")
-    filenames = clips.filenames[keep]
-    lengths = []
-    for f in filenames:
-        try:
-            import soundfile as sf
-
-            info = sf.info(f)
-            lengths.append(int(round(info.frames * 22050 / info.samplerate)))
-        except Exception:
-            lengths.append(-1)
-    frame = pd.DataFrame(data[keep], columns=list(GTZAN_COLUMNS))
-    frame.insert(0, "filename", [f"{track_id(f)}{os.path.splitext(f)[1]}" for f in filenames])
-    frame.insert(1, "length", lengths)
-    frame["label"] = clips.target[keep]
-    return Bunch(data=data[keep], target=clips.target[keep], groups=clips.groups[keep], kind="30s",
-                 feature_names=list(GTZAN_COLUMNS), frame=frame, source=folder)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", AudioLoadWarning)  # every skipped row is printed below instead
+            table = gtzan_table(folder, n_segments=n_segments, n_jobs=n_jobs, verbose=verbose)
+    except (OSError, ValueError) as err:
+        raise CLIError(str(err)) from None
+    for name, reason in table.skipped:
+        _note(f"skipped {name}: {reason}")
+    table.kind = "30s" if n_segments is None else "3s"
+    table.source = folder
+    return table
 
 
 def _note(message):
@@ -235,7 +156,7 @@ def _cmd_extract(args):
         raise CLIError(f"{args.audio_dir!r} is a file: pass a folder with one sub-folder of audio per genre")
     if args.segments is not None and args.segments < 1:
         raise CLIError(f"--segments {args.segments} must be a positive number", status=2)
-    data = _extract_folder(args.audio_dir, segments=args.segments, n_jobs=args.n_jobs, verbose=not args.quiet)
+    data = _audio_table(args.audio_dir, n_segments=args.segments, n_jobs=args.n_jobs, verbose=not args.quiet)
     _write_csv(data.frame, args.out)
     print(f"{len(data.frame)} rows × {len(data.feature_names)} features", file=sys.stderr)
     return 0
@@ -252,6 +173,8 @@ def _cmd_train(args):
     (name,) = _models([args.model])
     if name in ("cnn", "lstm"):
         raise CLIError(f"--model {name} takes 3-D frames: train it from Python", status=2)
+    if args.threshold is not None:
+        _check_threshold(args.threshold)
     data = _load_data(args.data, n_jobs=args.n_jobs, verbose=0 if args.quiet else 1)
     if data.kind == "table":
         raise CLIError(f"{data.source!r} is not a GTZAN feature table: train needs the 57 GTZAN columns so that "
@@ -259,13 +182,13 @@ def _cmd_train(args):
     if data.kind == "3s":
         raise CLIError("training on 3-second segment rows is not supported by the command yet: use the 30 s table "
                        "or an audio folder, or SegmentClassifier from Python")
-    baseline = make_baselines([name], random_state=args.random_state)[name]
-    model = baseline.estimator
+    baselines = make_baselines([name], random_state=args.random_state)
+    model, grid = baselines[name], baselines.param_grids[name]
     try:
-        if args.tune and baseline.param_grid:
+        if args.tune and grid:
             cv = (StratifiedGroupKFold(5, shuffle=True, random_state=args.random_state) if data.groups is not None
                   else StratifiedKFold(5, shuffle=True, random_state=args.random_state))
-            search = GridSearchCV(model, baseline.param_grid, cv=cv, n_jobs=args.n_jobs)
+            search = GridSearchCV(model, grid, cv=cv, n_jobs=args.n_jobs)
             search.fit(data.data, data.target, groups=data.groups)
             model = search.best_estimator_
             print(f"best parameters: {search.best_params_} (5-fold accuracy {search.best_score_:.3f})",
@@ -277,7 +200,7 @@ def _cmd_train(args):
     except ValueError as err:
         raise CLIError(str(err)) from None
     if args.threshold is not None:
-        model = _with_threshold(model, args.threshold)
+        model = _reject_option(model, args.threshold)
     pipeline = Pipeline([("features", GTZANFeatures()), ("model", model)])
     try:
         joblib.dump(pipeline, args.out)
@@ -288,17 +211,16 @@ def _cmd_train(args):
     return 0
 
 
-def _with_threshold(fitted, threshold):
-    """Wrap a fitted classifier in a fitted RejectOptionClassifier (no refit)."""
+def _reject_option(fitted, threshold):
+    """``fitted`` behind a reject option at ``threshold``, without refitting it (a RejectOptionClassifier whose
+    threshold is replaced, or one around the frozen model)."""
+    from sklearn.frozen import FrozenEstimator
+
     from .models.segment import RejectOptionClassifier
 
-    _check_threshold(threshold)
-    wrapper = RejectOptionClassifier(fitted, threshold=threshold)
-    wrapper.estimator_ = fitted
-    wrapper.classes_ = fitted.classes_
-    if hasattr(fitted, "n_features_in_"):
-        wrapper.n_features_in_ = fitted.n_features_in_
-    return wrapper
+    if isinstance(fitted, RejectOptionClassifier):
+        return fitted.set_params(threshold=threshold)
+    return RejectOptionClassifier(FrozenEstimator(fitted), threshold=threshold).fit(None, None)
 
 
 def _check_threshold(threshold):
@@ -344,19 +266,13 @@ def _cmd_predict(args):
             failed += 1
         if good.any():
             model = pipeline[-1]
+            if args.threshold is not None:
+                model = _reject_option(model, args.threshold)
             proba = model.predict_proba(X[good])
-            classes = np.asarray(model.classes_)
-            threshold = args.threshold
-            if threshold is None and hasattr(model, "threshold"):
-                threshold = float(model.threshold)
-            fallback = getattr(model, "fallback", "unknown")
-            top = proba.max(axis=1)
-            genre = classes[proba.argmax(axis=1)].astype(object)
-            if threshold is not None:
-                genre[top < threshold] = fallback
-            for f, g, p, row in zip(np.asarray(files, dtype=object)[good], genre, top, proba):
-                rows.append({"file": f, "genre": g, "probability": float(p),
-                             **{str(c): float(v) for c, v in zip(classes, row)}})
+            genre = model.predict(X[good])
+            for f, g, row in zip(np.asarray(files, dtype=object)[good], genre, proba):
+                rows.append({"file": f, "genre": g, "probability": float(row.max()),
+                             **{str(c): float(v) for c, v in zip(model.classes_, row)}})
     if rows:
         table = pd.DataFrame(rows)
         shown = table[["file", "genre", "probability"]].copy()

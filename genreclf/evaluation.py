@@ -1,6 +1,7 @@
 """Honest benchmarks: one call that cross-validates several models and returns a leaderboard.
 
-:func:`benchmark` evaluates each model under one or more protocols (see ``DESIGN.md``, "Evaluation protocols"):
+:func:`benchmark` evaluates each model under one or more protocols, from the one a random split would flatter to
+the one the research literature reports on GTZAN:
 
 ============  =====================================================================================
 protocol      what is split
@@ -21,12 +22,15 @@ All work is dispatched through :mod:`joblib` (one task per model and fold), so `
 ``with joblib.parallel_backend("dask"): benchmark(...)`` runs it on a Dask cluster.
 """
 import math
-import sys
 import time
 import warnings
 
 import numpy as np
 from sklearn.base import clone, is_classifier
+
+from ._deprecation import deprecate_positional_args
+from ._progress import progress_bar
+from .segments import aggregate_tracks, one_hot, track_labels
 
 __all__ = ["benchmark", "pick_models", "format_leaderboard", "METRICS", "PROTOCOLS"]
 
@@ -79,22 +83,24 @@ def _check_scoring(scoring):
 # ------------------------------------------------------------------------------------------------ estimators
 def _resolve_estimators(estimators, random_state):
     """{name: (estimator, param_grid)} from a dict, a list of names/estimators, or one estimator."""
-    from .baselines import Baseline, make_baselines
+    from .baselines import make_baselines
 
     if estimators is None:
-        return {k: (b.estimator, b.param_grid) for k, b in make_baselines(random_state=random_state).items()}
+        estimators = make_baselines(random_state=random_state)
     if isinstance(estimators, str):
         estimators = [estimators]
     if hasattr(estimators, "fit"):
         estimators = {type(estimators).__name__: estimators}
+    grids = dict(getattr(estimators, "param_grids", {}))  # a Baselines dict knows how to tune its models
     if not isinstance(estimators, dict):
         items = list(estimators)
         names = [e for e in items if isinstance(e, str)]
-        resolved = {k: b for k, b in make_baselines(names, random_state=random_state).items()} if names else {}
+        resolved = make_baselines(names, random_state=random_state) if names else None
         estimators = {}
         for e in items:
             if isinstance(e, str):
                 estimators[e] = resolved[e]
+                grids[e] = resolved.param_grids[e]
             elif hasattr(e, "fit"):
                 name = type(e).__name__
                 k, n = name, 2
@@ -108,14 +114,12 @@ def _resolve_estimators(estimators, random_state):
                          "(see genreclf.baselines.BASELINE_NAMES) or None for the default baselines")
     out = {}
     for name, value in estimators.items():
-        if isinstance(value, Baseline):
-            est, grid = value.estimator, value.param_grid
-        elif isinstance(value, tuple) and len(value) == 2 and hasattr(value[0], "fit"):
+        if isinstance(value, tuple) and len(value) == 2 and hasattr(value[0], "fit"):
             est, grid = value
         elif hasattr(value, "fit"):
-            est, grid = value, {}
+            est, grid = value, grids.get(name, {})
         else:
-            raise TypeError(f"estimators[{name!r}] must be an estimator, a Baseline or (estimator, param_grid); "
+            raise TypeError(f"estimators[{name!r}] must be an estimator or (estimator, param_grid); "
                             f"got {type(value).__name__}")
         if not is_classifier(est):
             raise TypeError(f"estimators[{name!r}] ({type(est).__name__}) is not a classifier")
@@ -124,7 +128,7 @@ def _resolve_estimators(estimators, random_state):
 
 
 # --------------------------------------------------------------------------------------------------- splits
-def _protocols(protocol, groups):
+def _protocols(protocol):
     if protocol is None:
         return ["cv"]
     items = [protocol] if isinstance(protocol, str) else list(protocol)
@@ -149,7 +153,7 @@ def _cv_plan(cv, y, groups, segmented, random_state):
         if k < 2:
             raise ValueError(f"cv={cv!r} must be >= 2 folds (or a scikit-learn splitter)")
         if segmented:
-            labels, counts = np.unique(_track_labels(y, groups)[1], return_counts=True)
+            labels, counts = np.unique(track_labels(y, groups)[1], return_counts=True)
             what = "tracks"
         else:
             labels, counts = np.unique(y, return_counts=True)
@@ -169,12 +173,6 @@ def _cv_plan(cv, y, groups, segmented, random_state):
     if hasattr(cv, "split"):
         return cv, type(cv).__name__, groups is not None
     raise TypeError(f"cv={cv!r} must be an int (number of folds) or a scikit-learn splitter")
-
-
-def _track_labels(y, groups):
-    """(track ids, label of each track) — the label of a track is the label of its rows."""
-    tracks, first = np.unique(groups, return_index=True)
-    return tracks, np.asarray(y)[first]
 
 
 def _inner_cv(protocol, segmented, random_state, inner_cv):
@@ -273,7 +271,7 @@ def _check_splits(protocol, label, splits, y, track_groups, models, tune, inner_
     for i, (train, test) in enumerate(splits):
         ytr = y[train]
         if track_groups is not None:
-            ytr = _track_labels(ytr, track_groups[train])[1]
+            ytr = track_labels(ytr, track_groups[train])[1]
         labels, counts = np.unique(ytr, return_counts=True)
         if len(labels) < 2:
             raise ValueError(f"{label}: the training part of split {i} holds only class "
@@ -286,9 +284,10 @@ def _check_splits(protocol, label, splits, y, track_groups, models, tune, inner_
                           "Use a stratified splitter or drop the rare classes", UserWarning, stacklevel=3)
         if searched and counts.min() < inner_cv:
             raise ValueError(f"inner_cv={inner_cv}: in the training part of split {i}, class "
-                             f"{labels.tolist()[counts.argmin()]!r} has only {counts.min()} {what}, fewer than the folds of "
-                             f"the hyper-parameter search; use inner_cv<={counts.min()}, a smaller cv=, tune=False, "
-                             "or drop the class")
+                             f"{labels.tolist()[counts.argmin()]!r} has only {counts.min()} {what}, fewer than the "
+                             f"folds of the hyper-parameter search; use inner_cv<={counts.min()}, a smaller cv=, "
+                             "tune=False, or drop the class")
+
 
 # ----------------------------------------------------------------------------------------------------- task
 def _subset(X, idx):
@@ -330,39 +329,13 @@ def _fit_predict(name, protocol, fold, estimator, grid, X, y, groups, train, tes
                 best_params=best_params, tune_accuracy=tune_accuracy)
 
 
-# ------------------------------------------------------------------------------------------------- progress
-class _Progress:
-    def __init__(self, total, verbose, stream=None):
-        self.total, self.done, self.verbose = total, 0, verbose
-        self.stream = stream if stream is not None else sys.stderr
-        self.start = time.perf_counter()
-        self.tty = getattr(self.stream, "isatty", lambda: False)()
-
-    def update(self, result):
-        self.done += 1
-        if not self.verbose:
-            return
-        elapsed = time.perf_counter() - self.start
-        what = f"{result['name']} · {result['protocol']} · split {result['fold'] + 1}"
-        if self.tty:
-            width = 24
-            filled = int(width * self.done / self.total)
-            bar = "#" * filled + "-" * (width - filled)
-            end = "\n" if self.done == self.total else ""
-            self.stream.write(f"\r[{bar}] {self.done}/{self.total} {elapsed:6.1f}s  {what[:48]:<48}{end}")
-        else:
-            self.stream.write(f"[benchmark] {self.done}/{self.total} {elapsed:.1f}s {what} "
-                              f"(fit {result['fit_time']:.2f}s)\n")
-        self.stream.flush()
-
-
 # ---------------------------------------------------------------------------------------------- aggregation
 def _aggregate(tasks, y, groups, metrics, classes, level, n_boot, rng):
-    """Per-fold metrics and pooled predictions of one model under one protocol at one level."""
+    """Per-fold metrics and pooled predictions of one model under one protocol at one level (tasks in fold order)."""
     import pandas as pd
 
     fold_rows, true_all, pred_all, proba_all, group_all, fold_all = [], [], [], [], [], []
-    for t in sorted(tasks, key=lambda t: t["fold"]):
+    for t in tasks:  # in fold order
         proba = None
         if t["proba"] is not None:  # columns in the global class order
             proba = np.zeros((len(t["test"]), len(classes)))
@@ -392,22 +365,13 @@ def _aggregate(tasks, y, groups, metrics, classes, level, n_boot, rng):
 
 
 def _per_track(y_true, y_pred, proba, groups, classes):
-    """Average segment probabilities per track (or vote without probabilities)."""
-    tracks, inverse = np.unique(groups, return_inverse=True)
-    n = len(tracks)
-    first = np.zeros(n, dtype=int)
-    first[inverse[::-1]] = np.arange(len(inverse))[::-1]
-    labels = np.asarray(y_true)[first]
-    if proba is not None:
-        sums = np.zeros((n, len(classes)))
-        np.add.at(sums, inverse, proba)
-        track_proba = sums / np.bincount(inverse, minlength=n)[:, None]
-        pred = classes[np.argmax(track_proba, axis=1)]
+    """The track vote: mean segment probabilities per track (or the segments' votes, without probabilities)."""
+    if proba is None:
+        tracks, scores = aggregate_tracks(one_hot(y_pred, classes), groups, how="vote")
     else:
-        votes = np.zeros((n, len(classes)))
-        np.add.at(votes, (inverse, np.searchsorted(classes, np.asarray(y_pred))), 1)
-        track_proba, pred = None, classes[np.argmax(votes, axis=1)]
-    return labels, pred, track_proba, tracks
+        tracks, scores = aggregate_tracks(proba, groups)
+    track_proba = None if proba is None else scores
+    return track_labels(y_true, groups)[1], classes[np.argmax(scores, axis=1)], track_proba, tracks
 
 
 def _bootstrap_std(y_true, y_pred, proba, metrics, classes, n_boot, rng):
@@ -423,7 +387,8 @@ def _bootstrap_std(y_true, y_pred, proba, metrics, classes, n_boot, rng):
 
 
 # ------------------------------------------------------------------------------------------------ benchmark
-def benchmark(estimators=None, X=None, y=None, groups=None, cv=10, protocol=None,
+@deprecate_positional_args
+def benchmark(estimators=None, X=None, y=None, *, groups=None, cv=10, protocol=None,
               scoring=("accuracy", "f1_macro", "neg_log_loss"), n_jobs=None, tune=True, inner_cv=3,
               random_state=0, verbose=0, n_bootstrap=200):
     """Cross-validate several classifiers under honest protocols and return a leaderboard.
@@ -431,7 +396,8 @@ def benchmark(estimators=None, X=None, y=None, groups=None, cv=10, protocol=None
     Parameters
     ----------
     estimators : dict, list or estimator, optional
-        ``{name: estimator}``, ``{name: Baseline}`` or ``{name: (estimator, param_grid)}``; a list of baseline
+        ``{name: estimator}`` (a :class:`~genreclf.baselines.Baselines` from ``make_baselines`` brings each
+        model's ``param_grid``) or ``{name: (estimator, param_grid)}``; a list of baseline
         names (:func:`~genreclf.baselines.make_baselines`) and/or estimators; one estimator; or None for the
         default baselines.
     X : array-like of shape (n_rows, n_features) or (n_rows, n_frames, n_coefs), DataFrame, or list of paths
@@ -459,9 +425,10 @@ def benchmark(estimators=None, X=None, y=None, groups=None, cv=10, protocol=None
     inner_cv : int, default=3
         Folds of the inner search of the ``"cv"`` protocol.
     random_state : int, default=0
-        Seeds fold shuffling, inner folds, the bootstrap and the default baselines.
+        Seeds fold shuffling, inner folds, the bootstrap and the default baselines. 0, not None, so that the
+        leaderboard is the same on every run.
     verbose : int, default=0
-        ``>= 1`` prints a progress display on stderr (a bar on a terminal, one line per task otherwise).
+        ``>= 1`` shows one progress bar of the fits (tqdm: a widget in Jupyter, a line on stderr elsewhere).
     n_bootstrap : int, default=200
         Resamples of the test clips for the spread of single-split protocols (``"filtered"``).
 
@@ -505,7 +472,6 @@ def benchmark(estimators=None, X=None, y=None, groups=None, cv=10, protocol=None
     >>> board.attrs["confusion"][("logistic_regression", "artist-filtered split")].shape
     (10, 10)
     """
-    import pandas as pd
     from joblib import Parallel, delayed
 
     if X is None or y is None:
@@ -515,7 +481,7 @@ def benchmark(estimators=None, X=None, y=None, groups=None, cv=10, protocol=None
             raise ValueError(f"{param}={value!r} must be an int >= {low}")
     models = _resolve_estimators(estimators, random_state)
     metrics = _check_scoring(scoring)
-    protocols = _protocols(protocol, groups)
+    protocols = _protocols(protocol)
     y = np.asarray(y)
     if y.ndim != 1:
         y = y.ravel()
@@ -535,46 +501,52 @@ def benchmark(estimators=None, X=None, y=None, groups=None, cv=10, protocol=None
     if segmented and len(set(zip(groups.tolist(), y.tolist()))) != len(set(groups.tolist())):
         raise ValueError("groups: some track has rows with different labels; each group must be one track "
                          "with one label")
-    classes = np.unique(y)
 
-    # the splits of every protocol
-    plans = []  # (protocol key, label, [(train, test)], inner cv)
-    for p in protocols:
-        if p == "cv":
-            splitter, label, use_groups = _cv_plan(cv, y, groups, segmented, random_state)
-            split_groups = groups if use_groups else None
-            splits = list(splitter.split(np.zeros(n_rows), y, split_groups))
-            inner = _inner_cv("cv", segmented, random_state, inner_cv)
-        else:
-            from .datasets import ArtistFilteredSplit
-
-            splits = list(ArtistFilteredSplit().split(X, y, groups))
-            label = "artist-filtered split"
-            inner = _inner_cv("filtered", segmented, random_state, inner_cv)
-        _check_splits(p, label, splits, y, groups if segmented else None, models, tune, inner_cv)
-        plans.append((p, label, splits, inner))
-
+    plans = _plan_splits(protocols, cv, X, y, groups, segmented, models, tune, inner_cv, random_state)
     tasks = [delayed(_fit_predict)(name, label, i, est, grid, X, y, groups if p == "filtered" or segmented else None,
                                    train, test, inner, tune)
              for p, label, splits, inner in plans
              for name, (est, grid) in models.items()
              for i, (train, test) in enumerate(splits)]
-    progress = _Progress(len(tasks), verbose)
     results = []
-    parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
-    for result in parallel(tasks):
-        results.append(result)
-        progress.update(result)
+    with progress_bar(len(tasks), desc="benchmark", unit="fits", verbose=verbose) as bar:
+        for result in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(tasks):
+            results.append(result)
+            bar.update(1)
+    return _leaderboard(plans, models, results, y, groups, segmented, metrics, n_bootstrap, random_state)
 
+
+def _plan_splits(protocols, cv, X, y, groups, segmented, models, tune, inner_cv, random_state):
+    """``[(protocol, label, [(train, test), ...], inner cv)]``: the splits of every protocol, checked."""
+    from .datasets import ArtistFilteredSplit
+
+    plans = []
+    for p in protocols:
+        if p == "cv":
+            splitter, label, use_groups = _cv_plan(cv, y, groups, segmented, random_state)
+            splits = list(splitter.split(np.zeros(len(y)), y, groups if use_groups else None))
+        else:
+            splits = list(ArtistFilteredSplit().split(X, y, groups))
+            label = "artist-filtered split"
+        _check_splits(p, label, splits, y, groups if segmented else None, models, tune, inner_cv)
+        plans.append((p, label, splits, _inner_cv(p, segmented, random_state, inner_cv)))
+    return plans
+
+
+def _leaderboard(plans, models, results, y, groups, segmented, metrics, n_bootstrap, random_state):
+    """The leaderboard DataFrame: one row per model, protocol and level, best first; details in ``attrs``."""
+    import pandas as pd
+
+    classes = np.unique(y)
     rng = np.random.default_rng(random_state)
     rows = []
     attrs = {"confusion": {}, "per_class": {}, "predictions": {}, "fold_scores": {}, "best_params": {},
              "tune_accuracy": {}, "classes": classes.tolist()}
-    levels = ["segment", "track"] if segmented else ["clip"]
-    for p, label, splits, inner in plans:
+    for _, label, _, _ in plans:
         for name in models:
-            mine = [r for r in results if r["name"] == name and r["protocol"] == label]
-            for level in levels:
+            mine = sorted((r for r in results if r["name"] == name and r["protocol"] == label),
+                          key=lambda r: r["fold"])
+            for level in (["segment", "track"] if segmented else ["clip"]):
                 folds, std, spread, predictions, _ = _aggregate(mine, y, groups, metrics, classes, level,
                                                                 n_bootstrap, rng)
                 shown = label if not segmented else f"{label}, {level}-level"
@@ -586,14 +558,11 @@ def benchmark(estimators=None, X=None, y=None, groups=None, cv=10, protocol=None
                     v = np.array([r[t] for r in mine])
                     row[f"{t}_mean"] = float(v.mean())
                     row[f"{t}_std"] = float(v.std(ddof=1)) if len(v) > 1 else np.nan
-                row["n_splits"] = len(mine)
-                row["n_test"] = len(predictions)
-                row["spread"] = spread
-                by_fold = sorted(mine, key=lambda r: r["fold"])
-                chosen = [r["best_params"] for r in by_fold]
-                row["best_params"] = _most_common(chosen)
-                tuned = [r["tune_accuracy"] for r in by_fold]
-                row["tune_accuracy"] = float(np.mean(tuned)) if not np.isnan(tuned).any() else np.nan
+                chosen = [r["best_params"] for r in mine]
+                tuned = [r["tune_accuracy"] for r in mine]
+                row.update(n_splits=len(mine), n_test=len(predictions), spread=spread,
+                           best_params=_most_common(chosen),
+                           tune_accuracy=float(np.mean(tuned)) if not np.isnan(tuned).any() else np.nan)
                 rows.append(row)
                 key = (name, shown)
                 attrs["confusion"][key] = _confusion(predictions, classes)

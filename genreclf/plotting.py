@@ -468,7 +468,8 @@ def plot_clip(source, *, sr=SR, model=None, duration=None, top_k=3, fig=None):
         Its prediction for the clip, with the ``top_k`` probabilities when it has ``predict_proba``, goes
         into the figure's title. The model reads the file itself, with its own settings.
     duration : float > 0 or None
-        Plot at most this many seconds of a file (the model still sees the whole file).
+        Length of the clip plotted, in seconds: trimmed, or padded with zeros, as everywhere in genreclf (the model
+        still sees the whole file).
     top_k : int > 0
         Number of genres shown with their probability.
     fig : matplotlib.figure.Figure or SubFigure, optional

@@ -3,9 +3,17 @@ import pickle
 
 import numpy as np
 import pytest
-
 from audio_files import png_bytes, tone_at, write
-from genreclf.audio import AudioLoadError, AudioLoadWarning, check_signal, fix_length, load_audio
+
+from genreclf.audio import (
+    AudioLoadError,
+    AudioLoadWarning,
+    check_signal,
+    clip_length,
+    describe,
+    load_audio,
+    unreadable_reason,
+)
 
 SR = 22050
 
@@ -169,12 +177,30 @@ def test_check_signal(tone):
         check_signal(np.zeros(4096), source="x.wav")
 
 
-def test_fix_length(tone):
-    assert fix_length(tone, 100).shape == (100,)
-    padded = fix_length(tone, SR + 50)
+def test_duration_trims_or_pads_with_zeros(tmp_path, tone):
+    """``duration`` is the length of the clip, everywhere: trimmed, or padded with zeros at the end."""
+    assert load_audio(tone, duration=100 / SR)[0].shape == (100,)
+    padded, _ = load_audio(tone, duration=(SR + 50) / SR)
     assert padded.shape == (SR + 50,) and not padded[SR:].any()
     np.testing.assert_array_equal(padded[:SR], tone)
-    assert fix_length(np.ones((2, 10)), 12).shape == (2, 12)
+    assert load_audio(np.ones((2, 10)), duration=12 / SR, mono=False)[0].shape == (2, 12)
+    from_file, _ = load_audio(write(tmp_path / "tone.wav", tone), duration=(SR + 50) / SR)
+    np.testing.assert_array_equal(from_file, padded)
+
+
+def test_describe_names_a_clip_by_path_or_shape_and_place():
+    assert describe("a/b.wav") == "'a/b.wav'" and describe("a/b.wav", 1, 3) == "'a/b.wav' (clip 2 of 3)"
+    assert describe(np.zeros((2, 5))) == "array of shape (2, 5)" and describe(np.zeros(5), 0, 1) == "clip 1 of 1"
+
+
+def test_unreadable_reason_and_clip_length(tmp_path, tone):
+    good = write(tmp_path / "good.wav", tone, sr=44100)
+    assert unreadable_reason(good) is None and clip_length(good) == SR // 2
+    (tmp_path / "empty.wav").write_bytes(b"")
+    (tmp_path / "text.wav").write_text("not audio")
+    assert unreadable_reason(tmp_path / "empty.wav") == "file is empty (0 bytes)"
+    assert unreadable_reason(tmp_path / "missing.wav") == "file not found"
+    assert "Format not recognised" in unreadable_reason(tmp_path / "text.wav")
 
 
 def test_warning_pickles_with_its_failures():

@@ -11,8 +11,14 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from genreclf.baselines import (BASELINE_NAMES, TABLE_BASELINES, Baseline, EncodedLabelClassifier,
-                                GTZANTableTransformer, make_baselines)
+from genreclf.baselines import (
+    BASELINE_NAMES,
+    TABLE_BASELINES,
+    Baselines,
+    EncodedLabelClassifier,
+    GTZANTableTransformer,
+    make_baselines,
+)
 from genreclf.datasets import load_gtzan_features
 from genreclf.features.gtzan import GTZAN_COLUMNS
 
@@ -27,10 +33,9 @@ def small_table():
 
 def test_default_names_are_the_table_models():
     baselines = make_baselines()
-    assert list(baselines) == list(TABLE_BASELINES)
-    for name, b in baselines.items():
-        assert isinstance(b, Baseline)
-        est, grid, description = b
+    assert isinstance(baselines, Baselines) and list(baselines) == list(TABLE_BASELINES)
+    for name, est in baselines.items():
+        grid, description = baselines.param_grids[name], baselines.descriptions[name]
         assert hasattr(est, "fit") and hasattr(est, "predict_proba"), name
         assert description
         # every grid key is a real parameter of the estimator (GridSearchCV would fail otherwise)
@@ -54,13 +59,13 @@ def test_unknown_name_lists_the_known_ones():
 
 def test_every_call_returns_fresh_estimators():
     a, b = make_baselines(["svc"]), make_baselines(["svc"])
-    assert a["svc"].estimator is not b["svc"].estimator
+    assert a["svc"] is not b["svc"]
 
 
 @pytest.mark.parametrize("name", [n for n in TABLE_BASELINES])
 def test_table_baselines_fit_and_predict_string_genres(name, small_table):
     X, y = small_table
-    est = make_baselines([name], random_state=0)[name].estimator
+    est = make_baselines([name], random_state=0)[name]
     if name in ("random_forest", "xgboost", "ensemble"):  # keep the test fast
         prefix = {"random_forest": "clf__n_estimators", "xgboost": "clf__estimator__n_estimators",
                   "ensemble": "xgb__estimator__n_estimators"}[name]
@@ -77,14 +82,15 @@ def test_table_baselines_fit_and_predict_string_genres(name, small_table):
 
 def test_grid_search_over_a_baseline_grid(small_table):
     X, y = small_table
-    est, grid, _ = make_baselines(["logistic_regression"])["logistic_regression"]
+    baselines = make_baselines(["logistic_regression"])
+    est, grid = baselines["logistic_regression"], baselines.param_grids["logistic_regression"]
     search = GridSearchCV(est, grid, cv=StratifiedKFold(3)).fit(X, y)
     assert search.best_params_["clf__C"] in grid["clf__C"]
 
 
 def test_xgboost_takes_string_labels_and_pickles(small_table, tmp_path):
     X, y = small_table
-    est = make_baselines(["xgboost"])["xgboost"].estimator.set_params(clf__estimator__n_estimators=10)
+    est = make_baselines(["xgboost"])["xgboost"].set_params(clf__estimator__n_estimators=10)
     est.fit(X, y)
     joblib.dump(est, tmp_path / "xgb.joblib")
     again = joblib.load(tmp_path / "xgb.joblib")
@@ -147,6 +153,20 @@ def test_table_transformer_reorders_dataframe_columns_and_rejects_other_tables()
     assert isinstance(GTZANTableTransformer().set_output(transform="pandas").fit_transform(X), pd.DataFrame)
 
 
+def test_an_entry_is_the_estimator_itself(small_table):
+    """The common use is obvious: make_baselines()["svc"] is the model, ready to fit."""
+    X, y = small_table
+    model = make_baselines(["naive_bayes"])["naive_bayes"].fit(X, y)
+    assert model.predict(X[:3]).shape == (3,)
+
+
+def test_n_jobs_was_renamed_n_threads():
+    with pytest.warns(FutureWarning, match="'n_jobs' was renamed 'n_threads'.*pass n_threads=2"):
+        baselines = make_baselines(["random_forest"], n_jobs=2)
+    assert baselines["random_forest"].get_params()["clf__n_jobs"] == 2
+    assert make_baselines(["xgboost"], n_threads=2)["xgboost"].get_params()["clf__estimator__n_jobs"] == 2
+
+
 def test_names_constant_covers_keras_models():
     assert set(BASELINE_NAMES) - set(TABLE_BASELINES) == {"mlp", "cnn", "lstm"}
 
@@ -155,7 +175,7 @@ def test_names_constant_covers_keras_models():
 def test_keras_mlp_baseline_trains(small_table):
     pytest.importorskip("tensorflow")
     X, y = small_table
-    est = make_baselines(["mlp"])["mlp"].estimator.set_params(clf__epochs=2, clf__hidden_units=(16,))
+    est = make_baselines(["mlp"])["mlp"].set_params(clf__epochs=2, clf__hidden_units=(16,))
     est.fit(X, y)
     assert est.predict_proba(X).shape == (len(X), 10)
     assert clone(est).get_params()["clf__epochs"] == 2
@@ -173,7 +193,7 @@ def test_linear_discriminant_generalises_to_unheard_artists():
     train, valid = (np.isin(gtzan.groups, list(split[s])) for s in ("train", "valid"))
     scores = {}
     for name in ("linear_discriminant", "logistic_regression"):
-        est = make_baselines([name])[name].estimator.fit(gtzan.data[train], gtzan.target[train])
+        est = make_baselines([name])[name].fit(gtzan.data[train], gtzan.target[train])
         scores[name] = est.score(gtzan.data[valid], gtzan.target[valid])
     assert scores["linear_discriminant"] > 0.5
     assert scores["linear_discriminant"] > scores["logistic_regression"] + 0.05, scores

@@ -4,6 +4,7 @@ import hashlib
 import http.server
 import io
 import pickle
+import shutil
 import tarfile
 import threading
 from pathlib import Path
@@ -20,14 +21,25 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 import genreclf
 from genreclf import datasets
-from genreclf._defaults import GENRES
 from genreclf.audio import AudioLoadWarning
-from genreclf.datasets import (ArtistFilteredSplit, fetch_gtzan, get_data_home, gtzan_split, load_audio_folder,
-                               load_gtzan_features, segment_table, track_id)
+from genreclf.datasets import (
+    ArtistFilteredSplit,
+    fetch_gtzan,
+    get_data_home,
+    gtzan_split,
+    gtzan_table,
+    load_audio_folder,
+    load_feature_table,
+    load_gtzan_features,
+    segment_table,
+    track_id,
+)
+from genreclf.features import GTZANFeatures
 from genreclf.features.gtzan import GTZAN_COLUMNS
 
 SR = 22050
-PACKAGE_DATA = Path(datasets.__file__).resolve().parent / "data"
+PACKAGE_DATA = Path(genreclf.__file__).resolve().parent / "data"
+GENRES = ("blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop", "reggae", "rock")
 
 
 @pytest.fixture(scope="module")
@@ -562,7 +574,9 @@ def test_fetch_without_checksum_warns_with_the_digest(tmp_path, archive):
 
 
 def test_default_url_has_a_known_checksum():
-    assert datasets.GTZAN_URL in datasets._KNOWN_CHECKSUMS
+    from genreclf.datasets._fetch import _KNOWN_CHECKSUMS
+
+    assert datasets.GTZAN_URL in _KNOWN_CHECKSUMS
 
 
 def test_get_data_home(tmp_path, monkeypatch):
@@ -574,8 +588,8 @@ def test_get_data_home(tmp_path, monkeypatch):
     assert get_data_home() == str(tmp_path / "home" / "genreclf_data")
 
 
-# -- segment_table -----------------------------------------------------------------------------------------
-def test_segment_table_layout_and_short_clips(tmp_path):
+# -- gtzan_table -------------------------------------------------------------------------------------------
+def test_gtzan_table_of_segments_layout_and_short_clips(tmp_path):
     rng = np.random.default_rng(1)
     long = _wav(tmp_path / "jazz" / "jazz.00003.wav", n=2 * 66149 + 10)
     sf.write(long, rng.normal(scale=0.1, size=2 * 66149 + 10).astype(np.float32), SR)
@@ -583,13 +597,14 @@ def test_segment_table_layout_and_short_clips(tmp_path):
     short.parent.mkdir()
     sf.write(short, rng.normal(scale=0.1, size=66149 + 5).astype(np.float32), SR)
     with pytest.warns(AudioLoadWarning, match=r"1 of 4 segment.*rock\.00004\.1\.wav") as record:
-        t = segment_table([long, short], n_segments=2)
+        t = gtzan_table([long, short], n_segments=2)
     assert list(t.frame.columns) == ["filename", "length", *GTZAN_COLUMNS, "label"]
     assert list(t.filenames) == ["jazz.00003.0.wav", "jazz.00003.1.wav", "rock.00004.0.wav"]
     assert list(t.groups) == ["jazz.00003", "jazz.00003", "rock.00004"]
     assert list(t.target) == ["jazz", "jazz", "rock"]
     assert (t.frame["length"] == 66149).all() and t.data.shape == (3, 57) and np.isfinite(t.data).all()
-    assert t.skipped == [("rock.00004.1.wav", "the clip does not extend beyond 132300 samples, where segment 1 ends (66149 samples every 66150)")]
+    assert t.skipped == [("rock.00004.1.wav", "the clip does not extend beyond 132300 samples, where segment 1 ends "
+                                              "(66149 samples every 66150)")]
     assert not any("holds" in str(w.message) for w in record)  # one consolidated warning, not one per clip
     # the frame is a loadable 3 s table, and the splitter reads its file names
     path = tmp_path / "mine.csv"
@@ -599,29 +614,69 @@ def test_segment_table_layout_and_short_clips(tmp_path):
     np.testing.assert_array_equal(b.groups, t.groups)
 
 
-def test_segment_table_reports_unreadable_clips(tmp_path, corrupt_clip):
+def test_gtzan_table_reports_unreadable_clips(tmp_path, corrupt_clip):
     good = _wav(tmp_path / "jazz" / "jazz.00001.wav", n=66150 + 1)  # a segment needs the clip to go past 3 s
     sf.write(good, np.random.default_rng(2).normal(scale=0.1, size=66151).astype(np.float32), SR)
-    with pytest.warns(AudioLoadWarning, match=r"segment_table: 1 of 2 .*jazz\.00054\.0\.wav: the clip cannot"):
-        t = segment_table([good, corrupt_clip], labels=["jazz", "jazz"], n_segments=1)
+    with pytest.warns(AudioLoadWarning, match=r"gtzan_table: 1 of 2 .*jazz\.00054\.0\.wav: the clip cannot"):
+        t = gtzan_table([good, corrupt_clip], labels=["jazz", "jazz"], n_segments=1)
     assert list(t.filenames) == ["jazz.00001.0.wav"]
     assert t.skipped[0][0] == "jazz.00054.0.wav" and "cannot" in t.skipped[0][1]
 
 
-def test_segment_table_argument_errors(tmp_path):
+def test_gtzan_table_argument_errors(tmp_path):
     with pytest.raises(TypeError, match="single path"):
-        segment_table("a.wav")
+        gtzan_table("a.wav")
     with pytest.raises(ValueError, match="labels has 1 entries but paths has 2"):
-        segment_table(["a.wav", "b.wav"], labels=["x"])
+        gtzan_table(["a.wav", "b.wav"], labels=["x"])
     with pytest.raises(ValueError, match="n_segments=0"):
-        segment_table(["a.wav"], n_segments=0)
+        gtzan_table(["a.wav"], n_segments=0)
+
+
+def test_gtzan_table_of_a_folder_has_one_row_per_clip(tmp_path, corrupt_clip):
+    rng = np.random.default_rng(3)
+    for name, n in (("jazz/jazz.00001.wav", SR + 7), ("rock/rock.00002.flac", 2 * SR)):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        sf.write(tmp_path / name, rng.normal(scale=0.1, size=n).astype(np.float32), SR)
+    shutil.copy(corrupt_clip, tmp_path / "jazz")
+    with pytest.warns(AudioLoadWarning, match=r"gtzan_table: 1 of 3 clip\(s\).*jazz\.00054\.wav"):
+        t = gtzan_table(tmp_path)
+    assert t.frame[["filename", "length", "label"]].values.tolist() == [["jazz.00001.wav", SR + 7, "jazz"],
+                                                                        ["rock.00002.flac", 2 * SR, "rock"]]
+    assert list(t.groups) == ["jazz.00001", "rock.00002"] and t.skipped[0][0].endswith("jazz.00054.wav")
+    np.testing.assert_array_equal(t.data, GTZANFeatures().fit_transform(
+        [str(tmp_path / "jazz" / "jazz.00001.wav"), str(tmp_path / "rock" / "rock.00002.flac")]))
+    path = tmp_path / "mine.csv"
+    t.frame.to_csv(path, index=False)
+    np.testing.assert_allclose(load_gtzan_features(path=path).data, t.data, rtol=1e-12)
+
+
+def test_segment_table_is_deprecated_for_gtzan_table(tmp_path):
+    clip = _wav(tmp_path / "jazz" / "jazz.00003.wav", n=66151)
+    sf.write(clip, np.random.default_rng(4).normal(scale=0.1, size=66151).astype(np.float32), SR)
+    with pytest.warns(FutureWarning, match="segment_table is deprecated.*gtzan_table"):
+        old = segment_table([clip], n_segments=1)
+    np.testing.assert_array_equal(old.data, gtzan_table([clip], n_segments=1).data)
+
+
+def test_load_feature_table_reads_published_and_other_tables(tmp_path):
+    published = load_feature_table(PACKAGE_DATA / "features_30_sec.csv.gz")
+    assert published.kind == "30s" and published.data.shape == (1000, 57)
+    other = pd.DataFrame({"filename": ["a.00001.wav", "b.00002.wav"], "x": [1.0, 2.0], "label": ["a", "b"]})
+    other.to_csv(tmp_path / "other.csv", index=False)
+    table = load_feature_table(tmp_path / "other.csv")
+    assert table.kind == "table" and table.feature_names == ["x"] and table.groups.tolist() == ["a.00001", "b.00002"]
+    other.drop(columns="label").to_csv(tmp_path / "nolabel.csv", index=False)
+    with pytest.raises(ValueError, match="'label' column"):
+        load_feature_table(tmp_path / "nolabel.csv")
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        load_feature_table(tmp_path / "missing.csv")
 
 
 @pytest.mark.slow
-def test_segment_table_matches_published_rows(shared_dir, partial_3s):
+def test_gtzan_table_of_segments_matches_published_rows(shared_dir, partial_3s):
     """One real clip: segment rows agree with the published 3 s rows of the same names (to float32 rounding)."""
     clip = shared_dir / "data" / "gtzan_subset" / "rock" / "rock.00000.wav"
-    t = segment_table([clip])
+    t = gtzan_table([clip], n_segments=10)
     published = pd.read_csv(partial_3s).set_index("filename").loc[list(t.filenames)]
     assert list(t.filenames) == [f"rock.00000.{k}.wav" for k in range(10)]
     cols = [c for c in GTZAN_COLUMNS if c not in ("tempo", "harmony_mean", "perceptr_mean")]

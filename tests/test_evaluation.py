@@ -1,5 +1,4 @@
 """benchmark(): protocols, grouped/track-level scores, nested tuning, details for plotting, joblib/Dask."""
-import io
 
 import joblib
 import numpy as np
@@ -16,7 +15,7 @@ from sklearn.svm import LinearSVC
 
 from genreclf.baselines import make_baselines
 from genreclf.datasets import gtzan_split, load_gtzan_features
-from genreclf.evaluation import _Progress, benchmark, format_leaderboard, pick_models
+from genreclf.evaluation import benchmark, format_leaderboard, pick_models
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +41,7 @@ def _segments(n_tracks_per_class=8, n_segments=5, n_classes=3, seed=0):
     for c in range(n_classes):
         for t in range(n_tracks_per_class):
             center = rng.normal(size=4) + 1.2 * np.eye(4)[c]
-            for s in range(n_segments):
+            for _ in range(n_segments):
                 X.append(center + rng.normal(scale=0.8, size=4))
                 y.append(f"genre{c}")
                 groups.append(f"genre{c}.{t:05d}")
@@ -159,7 +158,8 @@ def test_filtered_protocol_never_fits_on_test_tracks(gtzan, monkeypatch):
 
 def test_nested_tuning_in_cv(small):
     X, y, _ = small
-    est, grid, _ = make_baselines(["logistic_regression"])["logistic_regression"]
+    baselines = make_baselines(["logistic_regression"])
+    est, grid = baselines["logistic_regression"], baselines.param_grids["logistic_regression"]
     board = benchmark({"lr": (est, grid)}, X, y, cv=3, inner_cv=2)
     chosen = board.attrs["best_params"][("lr", "stratified 3-fold CV")]
     assert len(chosen) == 3 and all(c["clf__C"] in grid["clf__C"] for c in chosen)
@@ -238,13 +238,14 @@ def test_not_a_classifier_is_refused(small):
         benchmark({"scaler": StandardScaler()}, X, y, cv=3)
 
 
-def test_progress_display():
-    stream = io.StringIO()
-    progress = _Progress(2, verbose=1, stream=stream)
-    progress.update(dict(name="svc", protocol="p", fold=0, fit_time=0.1))
-    progress.update(dict(name="svc", protocol="p", fold=1, fit_time=0.1))
-    lines = stream.getvalue().splitlines()
-    assert lines[0].startswith("[benchmark] 1/2") and "svc" in lines[1]
+def test_progress_is_one_bar_for_all_the_fits(small, capsys):
+    X, y, _ = small
+    benchmark({"lr": _lr(), "lr2": _lr()}, X, y, cv=3, verbose=1)
+    err = capsys.readouterr().err
+    assert "benchmark: 100%" in err and "6/6 fits" in err and "fits/s" in err
+    assert err.count("\n") == 1  # one bar redrawn in place, not one line per fold
+    benchmark({"lr": _lr()}, X, y, cv=3)
+    assert capsys.readouterr().err == ""
 
 
 def test_parallel_jobs_give_the_same_scores(small):

@@ -33,5 +33,5 @@ def test_unknown_attribute():
     import genreclf
 
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
-        genreclf.nope
+        _ = genreclf.nope
     assert "MFCCTransformer" in dir(genreclf) and "MFCCTransformer" in genreclf.__all__

@@ -1,4 +1,4 @@
-"""Reliability (issue 6 for audio/features): bad input alone and inside batches, interrupted caches,
+"""Reliability of audio and features: bad input alone and inside batches, interrupted caches,
 persistence with a version stamp, determinism, and a property-based fuzz of every transformer."""
 import io
 import os
@@ -14,6 +14,8 @@ from pathlib import Path
 import joblib
 import numpy as np
 import pytest
+from audio_files import png_bytes, write
+from audio_files import tone_at as sine
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sklearn.linear_model import LogisticRegression
@@ -21,12 +23,18 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import genreclf
-from audio_files import png_bytes, write
-from audio_files import tone_at as sine
-from genreclf.audio import AudioLoadError, AudioLoadWarning
-from genreclf.features import (ChromaTransformer, FrameStatistics, GTZANFeatures, MelSpectrogramTransformer,
-                               MFCCTransformer, SequenceScaler, SpectralTransformer, TempoTransformer)
 from genreclf._persistence import GenreclfVersionWarning
+from genreclf.audio import AudioLoadError, AudioLoadWarning
+from genreclf.features import (
+    ChromaTransformer,
+    FrameStatistics,
+    GTZANFeatures,
+    MelSpectrogramTransformer,
+    MFCCTransformer,
+    SequenceScaler,
+    SpectralTransformer,
+    TempoTransformer,
+)
 
 SR = 22050
 REPO = Path(__file__).resolve().parents[1]
@@ -489,7 +497,8 @@ def test_numba_kernels_compile_in_the_parent_before_workers_start(n_jobs, parent
 
     pids = []  # calls in this process only: loky workers import genreclf afresh, unpatched
     original = GTZANFeatures._transform_signal
-    monkeypatch.setattr(GTZANFeatures, "_transform_signal", lambda self, y: pids.append(os.getpid()) or original(self, y))
+    monkeypatch.setattr(GTZANFeatures, "_transform_signal",
+                        lambda self, y: pids.append(os.getpid()) or original(self, y))
     monkeypatch.setattr(base, "_COMPILED", set())
     X = [tone, noise]
     GTZANFeatures(n_jobs=n_jobs).fit_transform(X)

@@ -4,13 +4,11 @@ It owns what all of them share, once: what a sample *is* (``input='filename'|'ar
 ``CountVectorizer(input=...)``), decoding through :func:`genreclf.audio.load_audio`, fixed ``duration``,
 parallel extraction through joblib (``n_jobs``; any joblib backend, e.g. Dask), an optional
 ``joblib.Memory`` cache keyed on the file's path, size and mtime plus the parameters, the error policy
-(``on_error``) and a progress display (``verbose``). A concrete transformer only says how to turn one
+(``on_error``) and a progress bar (``verbose``). A concrete transformer only says how to turn one
 signal into features (``_extract``) and what the features are called (``_coef_names``).
 """
 import hashlib
 import os
-import sys
-import time
 import warnings
 
 import numpy as np
@@ -20,10 +18,9 @@ from sklearn.utils.validation import check_memory
 
 from .._defaults import N_FFT
 from .._persistence import VersionStampMixin, _current_version
-from ..audio import AudioLoadError, AudioLoadWarning, check_signal, fix_length, load_audio
-
-# frames.py (FrameStatistics, SequenceScaler) builds on the mixin below, so its helpers are imported
-# where they are used, not here.
+from .._progress import progress_bar
+from ..audio import AudioLoadError, AudioLoadWarning, check_signal, describe, load_audio
+from .frames import check_summary, frame_statistics, statistic_names
 
 __all__ = ["BaseAudioTransformer", "FrameFeatureTransformer", "resolve_clips"]
 
@@ -78,9 +75,7 @@ def _as_batch(X):
                 raise ValueError(f"Found array with 0 feature(s) (shape={X.shape}) while a minimum of 1 is "
                                  "required: the rows of X are signals of 0 samples.")
             return X
-        if X.ndim > 1 and X.dtype.kind == "O":
-            return list(X)  # rows of an object array: each one a signal
-        return list(X)
+        return list(X)  # paths, or the rows of an object array (each one a signal)
     try:
         clips = list(X)
     except TypeError:
@@ -129,11 +124,6 @@ def resolve_clips(X, input="auto"):
     return clips, kind
 
 
-def _name(clip, index, n):
-    where = f"clip {index + 1} of {n}"
-    return f"{os.fspath(clip)!r} ({where})" if _is_path(clip) else where
-
-
 def _extract_source(estimator, clip):
     """Decode one clip, check it, fix its length and extract features. Raises AudioLoadError.
 
@@ -145,8 +135,6 @@ def _extract_source(estimator, clip):
     y, _ = load_audio(clip, sr=estimator.sr, offset=estimator.offset, duration=estimator.duration)
     source = clip if _is_path(clip) else None
     check_signal(y, min_samples=estimator._min_samples(), source=source)
-    if estimator.duration is not None:
-        y = fix_length(y, int(round(estimator.duration * estimator.sr)))
     peak = float(np.max(np.abs(y)))
     hint = f" (peak |sample| = {peak:.3g}; audio is expected in [-1, 1])" if peak > 1e3 else ""
     try:
@@ -155,7 +143,7 @@ def _extract_source(estimator, clip):
     except AudioLoadError:
         raise
     except (ParameterError, ValueError, ArithmeticError) as err:
-        raise AudioLoadError(f"feature extraction failed on {_describe_clip(clip)}: {err}{hint}") from err
+        raise AudioLoadError(f"feature extraction failed on {describe(clip)}: {err}{hint}") from err
     features = np.asarray(features)
     finite = np.isfinite(features)
     if not finite.all():
@@ -165,7 +153,7 @@ def _extract_source(estimator, clip):
         gaps = (not estimator._frame_level and features.ndim == 2 and not np.isinf(features).any()
                 and bool(np.all(nan.all(axis=1) | ~nan.any(axis=1))))
         if not gaps:
-            raise AudioLoadError(f"{_describe_clip(clip)} gives {int((~finite).sum())} non-finite feature "
+            raise AudioLoadError(f"{describe(clip)} gives {int((~finite).sum())} non-finite feature "
                                  f"value(s){hint}")
     return features
 
@@ -177,7 +165,7 @@ def _digest(features):
     return h.hexdigest()
 
 
-def _cached_extract(cls, params, clip, stamp, version):
+def _cached_extract(cls, params, clip, stamp, version):  # noqa: ARG001 - stamp and version key the cache
     """Module-level so joblib.Memory can key it: (class, parameters, clip or path, file stamp, genreclf version).
 
     The features are stored with their digest, so an entry that does not load back bit for bit (a
@@ -215,35 +203,19 @@ def _one_thread():
     return _CONTROLLER.limit(limits=1)
 
 
-def _one(extract, clip, index, n):
-    try:
-        with _one_thread():
-            return extract(clip), None
-    except AudioLoadError as err:
-        return None, str(err)
+def _one(extract, clip):
+    """Features of one clip, or the reason it cannot be used, and the warnings raised meanwhile.
 
-
-class _Progress:
-    """A one-line progress bar on stderr (works in terminals and notebooks)."""
-
-    def __init__(self, total, label, enabled):
-        self.total, self.label, self.enabled = total, label, enabled
-        self.start = time.perf_counter()
-        self.shown = -1
-
-    def update(self, done):
-        if not self.enabled:
-            return
-        pct = int(100 * done / self.total)
-        if pct == self.shown and done != self.total:
-            return
-        self.shown = pct
-        bar = "#" * (pct // 4) + "." * (25 - pct // 4)
-        rate = done / max(time.perf_counter() - self.start, 1e-9)
-        sys.stderr.write(f"\r{self.label} [{bar}] {done}/{self.total} clips, {rate:.1f} clips/s")
-        if done == self.total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
+    The warnings travel back with the result, so that the caller sees them whichever process ran the clip.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            with _one_thread():
+                features, error = extract(clip), None
+        except AudioLoadError as err:
+            features, error = None, str(err)
+    return features, error, [w.message for w in caught]
 
 
 class BaseAudioTransformer(VersionStampMixin, TransformerMixin, BaseEstimator):
@@ -310,9 +282,7 @@ class BaseAudioTransformer(VersionStampMixin, TransformerMixin, BaseEstimator):
         if self.duration is not None and not self.duration > 0:
             raise ValueError(f"duration={self.duration!r} must be a positive number of seconds or None")
         if getattr(self, "summary", None) is not None:
-            from .frames import _parse_stats
-
-            _parse_stats(self.summary, "summary")
+            check_summary(self.summary)
         if self.input not in ("auto", "filename", "array"):
             raise ValueError(f"input={self.input!r} is not valid: use 'auto', 'filename' or 'array'")
 
@@ -320,8 +290,6 @@ class BaseAudioTransformer(VersionStampMixin, TransformerMixin, BaseEstimator):
     def _transform_signal(self, y):
         features = self._extract(y)
         if self._frame_level and getattr(self, "summary", None) is not None:
-            from .frames import frame_statistics
-
             return frame_statistics(features, self.summary)
         return features
 
@@ -364,21 +332,23 @@ class BaseAudioTransformer(VersionStampMixin, TransformerMixin, BaseEstimator):
         np.ndarray [shape=(n_clips, n_features)] or [shape=(n_clips, n_frames, n_coefs)]
         """
         self._check_params()
-        clips, kind = resolve_clips(X, self.input)
+        clips, _ = resolve_clips(X, self.input)
         n = len(clips)
-        extract = self._extractor(kind)
+        extract = self._extractor()
         if effective_n_jobs(self.n_jobs) != 1:
             self._compile_kernels()
-        progress = _Progress(n, type(self).__name__, bool(self.verbose))
-        tasks = (delayed(_one)(extract, clip, i, n) for i, clip in enumerate(clips))
+        tasks = (delayed(_one)(extract, clip) for clip in clips)
         results = []
-        with _one_thread():  # also covers thread-based backends, whose tasks share this process's BLAS
-            for done, result in enumerate(Parallel(n_jobs=self.n_jobs, return_as="generator")(tasks), 1):
-                results.append(result)
-                progress.update(done)
+        with _one_thread(), progress_bar(n, desc=type(self).__name__, unit="clips", verbose=self.verbose) as bar:
+            # the limit also covers thread-based backends, whose tasks share this process's BLAS
+            for features, error, caught in Parallel(n_jobs=self.n_jobs, return_as="generator")(tasks):
+                results.append((features, error))
+                for message in caught:
+                    warnings.warn(message, stacklevel=2)
+                bar.update(1)
         return self._stack(results, n, clips)
 
-    def _extractor(self, kind):
+    def _extractor(self):
         if self.memory is None:
             return _Extractor(self, None)
         memory = check_memory(self.memory)
@@ -428,7 +398,7 @@ class BaseAudioTransformer(VersionStampMixin, TransformerMixin, BaseEstimator):
             more = f" (and {len(failures) - 1} more clip(s))" if len(failures) > 1 else ""
             hint = ("; pass on_error='nan' to get a NaN row instead" if self.on_error == "raise" else
                     "; no clip could be used and without duration= the number of frames of a NaN row is unknown")
-            raise AudioLoadError(f"{type(self).__name__}: cannot use {_name(clips[i], i, n)}: {cause}{more}{hint}")
+            raise AudioLoadError(f"{type(self).__name__}: cannot use {describe(clips[i], i, n)}: {cause}{more}{hint}")
         if good:
             shapes = {r.shape for r in good}
             if len(shapes) > 1:
@@ -442,7 +412,7 @@ class BaseAudioTransformer(VersionStampMixin, TransformerMixin, BaseEstimator):
             if err is None:
                 out[i] = r
         if failures:
-            listing = "; ".join(f"{_name(clips[i], i, n)}: {cause}" for i, _, cause in failures)
+            listing = "; ".join(f"{describe(clips[i], i, n)}: {cause}" for i, _, cause in failures)
             warnings.warn(AudioLoadWarning(f"{type(self).__name__}: {len(failures)} of {n} clip(s) could not be "
                                            f"used and are NaN rows: {listing}", failures), stacklevel=3)
         return out
@@ -454,8 +424,6 @@ class BaseAudioTransformer(VersionStampMixin, TransformerMixin, BaseEstimator):
         """
         names = self._coef_names()
         if self._frame_level and getattr(self, "summary", None) is not None:
-            from .frames import statistic_names
-
             names = statistic_names(names, self.summary)
         return np.asarray(names, dtype=object)
 
@@ -488,14 +456,10 @@ class _Extractor:
         args = (cls, params, clip, stamp, _current_version())
         entry = self.target(*args)
         if not _valid_entry(entry):  # damaged entry: recompute and overwrite it, never serve it
-            warnings.warn(f"genreclf: the cached features of {_describe_clip(clip)} were damaged "
+            warnings.warn(f"genreclf: the cached features of {describe(clip)} were damaged "
                           "(digest mismatch); recomputing them", RuntimeWarning, stacklevel=2)
             entry = self.target.call(*args)[0]
         return entry["features"]
-
-
-def _describe_clip(clip):
-    return repr(os.fspath(clip)) if _is_path(clip) else f"a signal of shape {np.shape(clip)}"
 
 
 class FrameFeatureTransformer(BaseAudioTransformer):

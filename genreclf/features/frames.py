@@ -9,12 +9,14 @@ import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_array, check_is_fitted
 
+from .._deprecation import DEPRECATED, deprecate_positional_args, renamed_kwarg, renamed_param
 from .._persistence import VersionStampMixin
 
-__all__ = ["STATISTICS", "frame_statistics", "statistic_names", "FrameStatistics", "SequenceScaler"]
+__all__ = ["STATISTICS", "check_summary", "frame_statistics", "statistic_names", "FrameStatistics",
+           "SequenceScaler"]
 
-#: Per-coefficient statistics over frames. ``var`` is the population variance (ddof=0), as in the
-#: published GTZAN tables.
+#: Per-coefficient statistics over frames (or over a clip's patches), the values of every ``summary=`` parameter
+#: of genreclf. ``var`` is the population variance (ddof=0), as in the published GTZAN tables.
 STATISTICS = {
     "mean": lambda f: f.mean(axis=-2),
     "var": lambda f: f.var(axis=-2),
@@ -25,32 +27,42 @@ STATISTICS = {
 }
 
 
-def _parse_stats(stats, name="stats"):
-    if isinstance(stats, str):
-        stats = tuple(stats.split("_"))
+def check_summary(summary, name="summary"):
+    """The statistics named by ``summary`` as a tuple, or a ValueError that lists the valid ones.
+
+    ``summary`` is a tuple of names from :data:`STATISTICS` or the same names joined by ``_``.
+
+    Examples
+    --------
+    >>> check_summary("mean_var"), check_summary(("mean", "std"))
+    (('mean', 'var'), ('mean', 'std'))
+    """
+    stats = tuple(summary.split("_")) if isinstance(summary, str) else summary
     try:
         stats = tuple(stats)
     except TypeError:
         stats = ()
     unknown = [s for s in stats if s not in STATISTICS]
     if not stats or unknown:
-        raise ValueError(f"{name}={stats!r} is not valid: use statistics among {sorted(STATISTICS)}, "
+        raise ValueError(f"{name}={summary!r} is not valid: use statistics among {sorted(STATISTICS)}, "
                          "as a tuple or joined by '_' (e.g. 'mean_var')")
     return stats
 
 
-def frame_statistics(frames, stats=("mean", "var")):
+def frame_statistics(frames, summary=("mean", "var"), *, stats=DEPRECATED):
     """Per-coefficient statistics over the frame axis.
 
     Parameters
     ----------
     frames : np.ndarray [shape=(..., n_frames, n_coefs)]
-    stats : tuple of str or str like ``"mean_var"``
+    summary : tuple of str or str like ``"mean_var"``
         Names from :data:`STATISTICS`.
+    stats : tuple of str or str
+        Deprecated since 0.2: the old name of ``summary``.
 
     Returns
     -------
-    np.ndarray [shape=(..., n_coefs * len(stats))], float64
+    np.ndarray [shape=(..., n_coefs * len(summary))], float64
         Coefficient-major: ``coef1_mean, coef1_var, coef2_mean, ...`` (the published GTZAN column order).
 
     Examples
@@ -58,15 +70,15 @@ def frame_statistics(frames, stats=("mean", "var")):
     >>> frame_statistics(np.array([[1.0, 10.0], [3.0, 30.0]]), "mean_var")
     array([  2.,   1.,  20., 100.])
     """
-    stats = _parse_stats(stats)
+    names = check_summary(renamed_kwarg("frame_statistics", "stats", stats, "summary", summary))
     frames = np.asarray(frames, dtype=np.float64)
-    out = np.stack([STATISTICS[s](frames) for s in stats], axis=-1)  # (..., n_coefs, n_stats)
+    out = np.stack([STATISTICS[s](frames) for s in names], axis=-1)  # (..., n_coefs, n_stats)
     return out.reshape(*out.shape[:-2], -1)
 
 
-def statistic_names(coef_names, stats):
+def statistic_names(coef_names, summary):
     """Column names matching :func:`frame_statistics`: ``[f"{coef}_{stat}" ...]`` coefficient-major."""
-    return [f"{c}_{s}" for c in coef_names for s in _parse_stats(stats)]
+    return [f"{c}_{s}" for c in coef_names for s in check_summary(summary)]
 
 
 def _check_frames(estimator, X, reset):
@@ -95,7 +107,7 @@ def _names_in(estimator, input_features):
     n = estimator.n_features_in_
     if input_features is None:
         names = getattr(estimator, "feature_names_in_", None)
-        return list(names) if names is not None else [f"x{i}" for i in range(n)]
+        return list(names) if names is not None else [f"x{i + 1}" for i in range(n)]
     if len(input_features) != n:
         raise ValueError(f"input_features has {len(input_features)} names, but {type(estimator).__name__} "
                          f"was fitted on {n} features")
@@ -107,8 +119,10 @@ class FrameStatistics(VersionStampMixin, TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    stats : tuple of str or str, default=("mean", "var")
+    summary : tuple of str or str, default=("mean", "var")
         Statistics over frames, from ``mean, var, std, min, max, median``; ``"mean_var"`` also works.
+    stats : tuple of str or str
+        Deprecated since 0.2: the old name of ``summary``.
 
     Attributes
     ----------
@@ -119,18 +133,22 @@ class FrameStatistics(VersionStampMixin, TransformerMixin, BaseEstimator):
     --------
     >>> import numpy as np
     >>> X = np.arange(12, dtype=float).reshape(2, 3, 2)       # 2 clips, 3 frames, 2 coefficients
-    >>> stats = FrameStatistics(stats="mean_std").fit(X)
+    >>> stats = FrameStatistics(summary="mean_std").fit(X)
     >>> stats.transform(X).shape
     (2, 4)
     >>> list(stats.get_feature_names_out(["mfcc1", "mfcc2"]))
     ['mfcc1_mean', 'mfcc1_std', 'mfcc2_mean', 'mfcc2_std']
     """
 
-    def __init__(self, stats=("mean", "var")):
+    def __init__(self, summary=("mean", "var"), *, stats=DEPRECATED):
+        self.summary = summary
         self.stats = stats
 
+    def _summary(self, warn=False):
+        return check_summary(renamed_param(self, "stats", "summary", warn=warn))
+
     def fit(self, X, y=None):
-        _parse_stats(self.stats)
+        self._summary(warn=True)
         _check_frames(self, X, reset=True)
         return self
 
@@ -139,11 +157,11 @@ class FrameStatistics(VersionStampMixin, TransformerMixin, BaseEstimator):
         X = _check_frames(self, X, reset=False)
         if X.ndim == 2:
             X = X[:, np.newaxis, :]
-        return frame_statistics(X, self.stats)
+        return frame_statistics(X, self._summary())
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self)
-        return np.asarray(statistic_names(_names_in(self, input_features), self.stats), dtype=object)
+        return np.asarray(statistic_names(_names_in(self, input_features), self._summary()), dtype=object)
 
 
 class SequenceScaler(VersionStampMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
@@ -169,7 +187,8 @@ class SequenceScaler(VersionStampMixin, OneToOneFeatureMixin, TransformerMixin, 
     ((4, 100, 13), True, True)
     """
 
-    def __init__(self, with_mean=True, with_std=True):
+    @deprecate_positional_args
+    def __init__(self, *, with_mean=True, with_std=True):
         self.with_mean = with_mean
         self.with_std = with_std
 

@@ -6,11 +6,13 @@ feature, each recomputing an STFT, plus harmonic-percussive separation (HPSS) on
 clip and replaces ``scipy.ndimage.median_filter`` by an exact running median (bottleneck), which gives the
 same numbers (tests prove equality) several times faster.
 """
-import numpy as np
-
 import warnings
 
+import numpy as np
+
 from .._defaults import HOP_LENGTH, N_FFT, SEGMENT_HOP, SEGMENT_SAMPLES, SR
+from .._deprecation import DEPRECATED, renamed_param
+from ..segments import IncompleteSegmentsWarning, cut_segments
 from .base import BaseAudioTransformer
 
 __all__ = ["GTZAN_COLUMNS", "GTZANFeatures", "gtzan_features", "median_filter_reflect", "harmonic_stft", "istft",
@@ -275,15 +277,18 @@ class GTZANFeatures(BaseAudioTransformer):
         ``"published"`` reproduces the Kaggle tables, which were made with librosa < 0.10 (reflection
         padding of STFT and RMS frames; harmonic/percussive signals zero after the last full hop).
         ``"librosa"`` gives what the same per-feature calls give with today's librosa defaults.
-    segments : int > 0 or None, default=None
+    n_segments : int > 0 or None, default=None
         ``None``: one row of 57 features per clip (the 30 s table), shape ``(n_clips, 57)``.
         An int ``k``: features of the first ``k`` segments of each clip, shape ``(n_clips, k, 57)``;
-        segment ``j`` is ``y[j * segment_hop : j * segment_hop + segment_samples]``, computed when the clip
-        extends beyond ``(j + 1) * segment_hop`` samples (as the published table's script did). The published
-        3 s table is ``segments=10`` (segment ``j`` of ``blues.00042.wav`` is its row ``blues.00042.j.wav``).
-        One row of ``X`` stays one clip, so cross-validation cannot split a song's segments; a segment that
-        does not fit in a clip is NaN (with a warning). ``genreclf.datasets.segment_table`` flattens the
-        result into the published layout.
+        segment ``j`` is ``y[j * segment_hop : j * segment_hop + segment_samples]``
+        (:func:`genreclf.segments.cut_segments`), computed when the clip extends beyond ``(j + 1) * segment_hop``
+        samples (as the published table's script did). The published 3 s table is ``n_segments=10`` (segment
+        ``j`` of ``blues.00042.wav`` is its row ``blues.00042.j.wav``). One row of ``X`` stays one clip, so
+        cross-validation cannot split a song's segments; a segment that does not fit in a clip is NaN (with an
+        :class:`IncompleteSegmentsWarning`). :func:`genreclf.datasets.segment_table` flattens the result into
+        the published layout.
+    segments : int > 0 or None
+        Deprecated since 0.2: the old name of ``n_segments``.
     segment_samples : int >= 2048, default=66149
         Length of one segment; the published 3 s segments are 66,149 samples at 22,050 Hz.
     segment_hop : int > 0, default=66150
@@ -301,11 +306,11 @@ class GTZANFeatures(BaseAudioTransformer):
     ((2, 57), 'chroma_stft_mean', 'mfcc20_var')
     """
 
-    def __init__(self, *, compat="published", segments=None, segment_samples=SEGMENT_SAMPLES,
+    def __init__(self, *, compat="published", n_segments=None, segment_samples=SEGMENT_SAMPLES,
                  segment_hop=SEGMENT_HOP, input="auto", sr=SR, offset=0.0, duration=None, n_jobs=None, memory=None,
-                 on_error="raise", verbose=0):
+                 on_error="raise", verbose=0, segments=DEPRECATED):
         self.compat = compat
-        self.segments = segments
+        self.n_segments = n_segments
         self.segment_samples = segment_samples
         self.segment_hop = segment_hop
         self.input = input
@@ -316,11 +321,16 @@ class GTZANFeatures(BaseAudioTransformer):
         self.memory = memory
         self.on_error = on_error
         self.verbose = verbose
+        self.segments = segments
+
+    def _n_segments(self):
+        return renamed_param(self, "segments", "n_segments", warn=False)
 
     def _check_params(self):
         super()._check_params()
-        if self.segments is not None and not (isinstance(self.segments, (int, np.integer)) and self.segments > 0):
-            raise ValueError(f"segments={self.segments!r} must be a positive int or None")
+        n = renamed_param(self, "segments", "n_segments")
+        if n is not None and not (isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n > 0):
+            raise ValueError(f"n_segments={n!r} must be a positive int or None")
         if not (isinstance(self.segment_samples, (int, np.integer)) and self.segment_samples >= N_FFT):
             raise ValueError(f"segment_samples={self.segment_samples!r} must be an int >= {N_FFT} (one FFT window)")
         if not (isinstance(self.segment_hop, (int, np.integer)) and self.segment_hop > 0):
@@ -329,20 +339,24 @@ class GTZANFeatures(BaseAudioTransformer):
             raise ValueError(f"compat={self.compat!r} is not valid: use one of {sorted(COMPAT)}")
 
     def _extract(self, y):
-        if self.segments is None:
+        n_segments = self._n_segments()
+        if n_segments is None:
             return gtzan_features(y, self.sr, compat=self.compat)
-        out = np.full((self.segments, len(GTZAN_COLUMNS)), np.nan)
+        out = np.full((n_segments, len(GTZAN_COLUMNS)), np.nan)
         hop, size = self.segment_hop, self.segment_samples
-        n_fit = sum(1 for k in range(self.segments) if (k + 1) * hop < len(y) and k * hop + size <= len(y))
-        for k in range(n_fit):
-            out[k] = gtzan_features(y[k * hop:k * hop + size], self.sr, compat=self.compat)
-        if n_fit < self.segments:
-            warnings.warn(f"a clip of {len(y)} samples holds {n_fit} of {self.segments} segments of "
-                          f"{size} samples every {hop}; the other {self.segments - n_fit} are NaN", stacklevel=2)
+        # the published script computed segment k only when the clip extends beyond (k + 1) * hop samples
+        n_fit = sum(1 for k in range(n_segments) if (k + 1) * hop < len(y) and k * hop + size <= len(y))
+        if n_fit:
+            for k, segment in enumerate(cut_segments(y, size, n_segments=n_fit, hop=hop)):
+                out[k] = gtzan_features(segment, self.sr, compat=self.compat)
+        if n_fit < n_segments:
+            warnings.warn(IncompleteSegmentsWarning(
+                f"a clip of {len(y)} samples holds {n_fit} of {n_segments} segments of {size} samples every {hop}; "
+                f"the other {n_segments - n_fit} are NaN"), stacklevel=2)
         return out
 
     def _probe_samples(self):
-        if self.segments is None:
+        if self._n_segments() is None:
             return super()._probe_samples()
         return max(super()._probe_samples(), self.segment_hop + self.segment_samples)  # one segment at least
 

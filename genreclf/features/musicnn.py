@@ -21,20 +21,23 @@ import threading
 
 import numpy as np
 
+from .._deprecation import DEPRECATED, deprecate_positional_args, renamed_param
 from ..audio import AudioLoadError
+from ..models.musicnn_network import (
+    MUSICNN_HOP_LENGTH,
+    MUSICNN_LAYERS,
+    MUSICNN_MODELS,
+    MUSICNN_N_FFT,
+    MUSICNN_SR,
+    N_FRAMES,
+    N_MELS,
+    musicnn_tags,
+)
 from .base import BaseAudioTransformer
+from .frames import STATISTICS, check_summary, statistic_names
 
-__all__ = ["MusicnnEmbedding", "MusicnnTagger", "musicnn_patches", "MUSICNN_SR"]
+__all__ = ["MusicnnEmbedding", "MusicnnTagger", "musicnn_patches"]
 
-#: Sample rate of the musicnn models (Hz): files are resampled to it; signals must already be at it.
-MUSICNN_SR = 16000
-N_FFT = 512
-HOP_LENGTH = 256
-N_MELS = 96
-N_FRAMES = 187  # frames of one 3 s patch
-_MODELS = ("MSD_musicnn", "MTT_musicnn")
-_LAYERS = {"penultimate": 200, "mean_pool": 753, "max_pool": 753, "taggram": 50}
-_POOLINGS = {"mean": ("mean",), "mean_std": ("mean", "std")}
 _TAILS = ("drop", "pad")
 
 
@@ -66,8 +69,8 @@ def musicnn_patches(y, *, tail="drop"):
     """
     import librosa
 
-    mel = librosa.feature.melspectrogram(y=np.asarray(y, dtype=np.float32), sr=MUSICNN_SR, n_fft=N_FFT,
-                                         hop_length=HOP_LENGTH, n_mels=N_MELS)
+    mel = librosa.feature.melspectrogram(y=np.asarray(y, dtype=np.float32), sr=MUSICNN_SR, n_fft=MUSICNN_N_FFT,
+                                         hop_length=MUSICNN_HOP_LENGTH, n_mels=N_MELS)
     rep = np.log10(np.float32(10000) * mel.astype(np.float32, copy=False).T + np.float32(1))
     n_full = rep.shape[0] // N_FRAMES if rep.shape[0] >= N_FRAMES else 0
     rest = rep.shape[0] - n_full * N_FRAMES
@@ -99,12 +102,6 @@ def _network(model):
         return _NETWORKS[model]
 
 
-def _tags(model):
-    from ..models.musicnn_network import musicnn_tags
-
-    return musicnn_tags(model)
-
-
 class MusicnnEmbedding(BaseAudioTransformer):
     """Pretrained musicnn embeddings of each clip: a layer of the network, pooled over 3 s patches.
 
@@ -121,8 +118,10 @@ class MusicnnEmbedding(BaseAudioTransformer):
         Output: the 200-unit ``penultimate`` dense layer (the usual embedding), the 753 mid-end features
         averaged (``mean_pool``) or maxed (``max_pool``) over the frames of a patch, or the 50 tag
         probabilities (``taggram``, see :class:`MusicnnTagger`).
-    pooling : {"mean", "mean_std"}
-        Summary over a clip's patches: the mean, or the mean and the standard deviation of every unit.
+    summary : str or tuple of str, default="mean"
+        Statistics of every unit over a clip's patches, from ``mean, var, std, min, max, median`` (e.g.
+        ``"mean_std"``), as for every ``summary`` of genreclf. With one statistic the columns are named after
+        the units; with several, ``_mean``, ``_std``... are appended.
     tail : {"drop", "pad"}
         Frames after the last full patch: dropped (musicnn's default, so results match it) or zero-padded
         into one more patch (then clips shorter than 3 s work too).
@@ -138,6 +137,8 @@ class MusicnnEmbedding(BaseAudioTransformer):
     n_jobs, memory, on_error, verbose
         As for every genreclf feature transformer (:class:`~genreclf.features.base.BaseAudioTransformer`).
         A clip that gives no full patch (shorter than 2.98 s with ``tail="drop"``) is an unusable clip.
+    pooling : {"mean", "mean_std"}
+        Deprecated since 0.2: the old name of ``summary``.
 
     Attributes
     ----------
@@ -162,21 +163,23 @@ class MusicnnEmbedding(BaseAudioTransformer):
     >>> from genreclf.features.musicnn import MusicnnEmbedding
     >>> t = np.arange(4 * 16000) / 16000
     >>> y = (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)   # 4 s at 16 kHz: one patch
-    >>> emb = MusicnnEmbedding(pooling="mean_std")
+    >>> emb = MusicnnEmbedding(summary="mean_std")
     >>> emb.fit_transform([y]).shape
     (1, 400)
     >>> emb.get_feature_names_out()[:2].tolist()
-    ['musicnn_penultimate_0_mean', 'musicnn_penultimate_0_std']
+    ['musicnn_penultimate_1_mean', 'musicnn_penultimate_1_std']
     """
 
     #: The models' sample rate; not a parameter (the networks only know 16 kHz).
     sr = MUSICNN_SR
 
-    def __init__(self, model="MSD_musicnn", layer="penultimate", pooling="mean", *, tail="drop", batch_size=32,
-                 input="auto", offset=0.0, duration=None, n_jobs=None, memory=None, on_error="raise", verbose=0):
+    @deprecate_positional_args
+    def __init__(self, model="MSD_musicnn", *, layer="penultimate", summary="mean", tail="drop", batch_size=32,
+                 input="auto", offset=0.0, duration=None, n_jobs=None, memory=None, on_error="raise", verbose=0,
+                 pooling=DEPRECATED):
         self.model = model
         self.layer = layer
-        self.pooling = pooling
+        self.summary = summary
         self.tail = tail
         self.batch_size = batch_size
         self.input = input
@@ -186,15 +189,18 @@ class MusicnnEmbedding(BaseAudioTransformer):
         self.memory = memory
         self.on_error = on_error
         self.verbose = verbose
+        self.pooling = pooling
+
+    def _summary(self, warn=False):
+        return check_summary(renamed_param(self, "pooling", "summary", warn=warn))
 
     def _check_params(self):
         super()._check_params()
-        if self.model not in _MODELS:
-            raise ValueError(f"model={self.model!r} is not available: use one of {list(_MODELS)}")
-        if self.layer not in _LAYERS:
-            raise ValueError(f"layer={self.layer!r} is not valid: use one of {list(_LAYERS)}")
-        if self.pooling not in _POOLINGS:
-            raise ValueError(f"pooling={self.pooling!r} is not valid: use one of {list(_POOLINGS)}")
+        if self.model not in MUSICNN_MODELS:
+            raise ValueError(f"model={self.model!r} is not available: use one of {list(MUSICNN_MODELS)}")
+        if self.layer not in MUSICNN_LAYERS:
+            raise ValueError(f"layer={self.layer!r} is not valid: use one of {list(MUSICNN_LAYERS)}")
+        self._summary(warn=True)
         if self.tail not in _TAILS:
             raise ValueError(f"tail={self.tail!r} is not valid: use 'drop' or 'pad'")
         if not (isinstance(self.batch_size, (int, np.integer)) and self.batch_size > 0):
@@ -203,12 +209,12 @@ class MusicnnEmbedding(BaseAudioTransformer):
             raise ValueError(f"offset={self.offset!r} must be a number of seconds >= 0")
 
     def _min_samples(self):
-        return N_FFT
+        return MUSICNN_N_FFT
 
     def _patch_outputs(self, patches):
         """The chosen layer for every patch: ``(n_patches, n_units)`` float32."""
         _, run = _network(self.model)
-        index = list(_LAYERS).index(self.layer)
+        index = list(MUSICNN_LAYERS).index(self.layer)
         parts = [run(patches[i:i + self.batch_size])[index].numpy() for i in range(0, len(patches), self.batch_size)]
         return np.concatenate(parts, axis=0)
 
@@ -216,25 +222,24 @@ class MusicnnEmbedding(BaseAudioTransformer):
         patches = musicnn_patches(y, tail=self.tail)
         if len(patches) == 0:
             raise AudioLoadError(f"{len(y)} samples ({len(y) / MUSICNN_SR:.2f} s at 16 kHz) do not fill one musicnn "
-                                 f"patch of 3 s ({(N_FRAMES - 1) * HOP_LENGTH} samples); pass tail='pad' to "
+                                 f"patch of 3 s ({(N_FRAMES - 1) * MUSICNN_HOP_LENGTH} samples); pass tail='pad' to "
                                  "zero-pad short clips into one patch")
         out = self._patch_outputs(patches)
-        stats = [out.mean(axis=0)]
-        if self.pooling == "mean_std":
-            stats.append(out.std(axis=0))
-        # coefficient-major, like FrameStatistics: unit0_mean, unit0_std, unit1_mean...
+        # in float32, as the network computes (frame_statistics works in float64); coefficient-major like it:
+        # unit1_mean, unit1_std, unit2_mean...
+        stats = [STATISTICS[name](out) for name in self._summary()]
         return np.stack(stats, axis=1).reshape(-1).astype(np.float32, copy=False)
 
     def _unit_names(self):
         if self.layer == "taggram":
-            return _tags(self.model)
-        return [f"musicnn_{self.layer}_{i}" for i in range(_LAYERS[self.layer])]
+            return musicnn_tags(self.model)
+        return [f"musicnn_{self.layer}_{i + 1}" for i in range(MUSICNN_LAYERS[self.layer])]
 
     def _coef_names(self):
-        units = self._unit_names()
-        if self.pooling == "mean":
+        units, summary = self._unit_names(), self._summary()
+        if len(summary) == 1:
             return units
-        return [f"{u}_{s}" for u in units for s in _POOLINGS[self.pooling]]
+        return statistic_names(units, summary)
 
     def _compile_kernels(self):
         # nothing to compile: the log-mel spectrogram uses no numba kernel, and a probe would build the network
@@ -248,7 +253,7 @@ class MusicnnEmbedding(BaseAudioTransformer):
     def get_feature_names_out(self, input_features=None):
         """Names of the output columns.
 
-        ``musicnn_penultimate_0`` ... (``_mean``/``_std`` suffixes with ``pooling="mean_std"``); the tag
+        ``musicnn_penultimate_1`` ... (``_mean``/``_std`` suffixes with ``summary="mean_std"``); the tag
         names for ``layer="taggram"``. ``input_features`` is ignored: the inputs are clips.
         """
         self._check_params()
@@ -278,10 +283,12 @@ class MusicnnTagger(MusicnnEmbedding):
     #: Always the tag probabilities (a class attribute, not a parameter).
     layer = "taggram"
 
-    def __init__(self, model="MSD_musicnn", pooling="mean", *, tail="drop", batch_size=32, input="auto",
-                 offset=0.0, duration=None, n_jobs=None, memory=None, on_error="raise", verbose=0):
+    @deprecate_positional_args
+    def __init__(self, model="MSD_musicnn", *, summary="mean", tail="drop", batch_size=32, input="auto",
+                 offset=0.0, duration=None, n_jobs=None, memory=None, on_error="raise", verbose=0,
+                 pooling=DEPRECATED):
         self.model = model
-        self.pooling = pooling
+        self.summary = summary
         self.tail = tail
         self.batch_size = batch_size
         self.input = input
@@ -291,3 +298,4 @@ class MusicnnTagger(MusicnnEmbedding):
         self.memory = memory
         self.on_error = on_error
         self.verbose = verbose
+        self.pooling = pooling

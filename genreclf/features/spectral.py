@@ -15,12 +15,6 @@ __all__ = ["MFCCTransformer", "MelSpectrogramTransformer", "ChromaTransformer", 
 SPECTRAL_FEATURES = ("spectral_centroid", "spectral_bandwidth", "rolloff", "zero_crossing_rate", "rms")
 
 
-def _librosa():
-    import librosa
-
-    return librosa
-
-
 class MFCCTransformer(FrameFeatureTransformer):
     """Mel-frequency cepstral coefficients of each clip, as ``librosa.feature.mfcc``.
 
@@ -67,7 +61,8 @@ class MFCCTransformer(FrameFeatureTransformer):
         self.verbose = verbose
 
     def _extract(self, y):
-        librosa = _librosa()
+        import librosa
+
         mel = librosa.feature.melspectrogram(S=self._stft_power(y), sr=self.sr, n_mels=self.n_mels)
         return librosa.feature.mfcc(S=librosa.power_to_db(mel), n_mfcc=self.n_mfcc).T
 
@@ -115,7 +110,8 @@ class MelSpectrogramTransformer(FrameFeatureTransformer):
         self.verbose = verbose
 
     def _extract(self, y):
-        librosa = _librosa()
+        import librosa
+
         mel = librosa.feature.melspectrogram(S=self._stft_power(y), sr=self.sr, n_mels=self.n_mels,
                                              fmin=self.fmin, fmax=self.fmax)
         return (librosa.power_to_db(mel) if self.log else mel).T
@@ -159,7 +155,9 @@ class ChromaTransformer(FrameFeatureTransformer):
         self.verbose = verbose
 
     def _extract(self, y):
-        return _librosa().feature.chroma_stft(S=self._stft_power(y), sr=self.sr, n_chroma=self.n_chroma).T
+        import librosa
+
+        return librosa.feature.chroma_stft(S=self._stft_power(y), sr=self.sr, n_chroma=self.n_chroma).T
 
     def _coef_names(self):
         return [f"chroma{i + 1}" for i in range(self.n_chroma)]
@@ -216,7 +214,8 @@ class SpectralTransformer(FrameFeatureTransformer):
                              f"{SPECTRAL_FEATURES}")
 
     def _extract(self, y):
-        librosa = _librosa()
+        import librosa
+
         S = self._stft_power(y, power=1.0) if {"spectral_centroid", "spectral_bandwidth",
                                                "rolloff"} & set(self.features) else None
         kw = dict(sr=self.sr, n_fft=self.n_fft, hop_length=self.hop_length)
@@ -270,7 +269,8 @@ class TempoTransformer(BaseAudioTransformer):
         self.verbose = verbose
 
     def _extract(self, y):
-        librosa = _librosa()
+        import librosa
+
         onset = librosa.onset.onset_strength(y=y, sr=self.sr, n_fft=self.n_fft, hop_length=self.hop_length)
         tempo = librosa.feature.tempo(onset_envelope=onset, sr=self.sr, hop_length=self.hop_length,
                                       start_bpm=self.start_bpm)

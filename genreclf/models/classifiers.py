@@ -47,6 +47,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_consistent_length, check_is_fitted, validate_data
 
+from .._deprecation import deprecate_positional_args
 from .._persistence import VersionStampMixin
 from . import networks
 from .networks import MLP_PRESETS, import_keras
@@ -85,7 +86,7 @@ def seeded(seed):
         yield
         return
     keras = import_keras()
-    py_state, np_state = random.getstate(), np.random.get_state()
+    py_state, np_state = random.getstate(), np.random.get_state()  # noqa: NPY002 - Keras seeds the legacy global
     tf_config = _tf_determinism_config()
     was_deterministic = tf_config.is_op_determinism_enabled() if tf_config is not None else None
     keras.utils.set_random_seed(int(seed))
@@ -96,7 +97,7 @@ def seeded(seed):
         yield
     finally:
         random.setstate(py_state)
-        np.random.set_state(np_state)
+        np.random.set_state(np_state)  # noqa: NPY002
         if tf_config is not None and not was_deterministic:
             tf_config.disable_op_determinism()
 
@@ -455,7 +456,7 @@ class BaseKerasClassifier(VersionStampMixin, ClassifierMixin, BaseEstimator):
 
 
 # ------------------------------------------------------------------------------------------------- classifiers
-def _reshape_rows(X, input_shape, name, n_dims):
+def _reshape_rows(X, input_shape, n_dims):
     """2-D rows -> ``input_shape`` (when given) or ``(n_features, 1)`` sequences; 3-D checked against it."""
     if X.ndim == 2:
         if input_shape is None:
@@ -525,7 +526,8 @@ class CNNClassifier(BaseKerasClassifier):
     ((2, 2), ['blues', 'rock'], 3)
     """
 
-    def __init__(self, filters=(48, 32, 16), kernel_sizes=((4, 4), (3, 3), (2, 2)),
+    @deprecate_positional_args
+    def __init__(self, filters=(48, 32, 16), *, kernel_sizes=((4, 4), (3, 3), (2, 2)),
                  pool_sizes=((4, 4), (3, 3), (2, 2)), pool_strides=2, padding="valid", batch_norm=True,
                  dense_units=(32,), dropout=0.3, activation="relu", input_shape=None, optimizer="adam",
                  learning_rate=1e-4, epochs=30, batch_size=32, validation_split=0.0, patience=10,
@@ -551,7 +553,7 @@ class CNNClassifier(BaseKerasClassifier):
         self.verbose = verbose
 
     def _to_network(self, X):
-        X = _reshape_rows(X, self.input_shape, type(self).__name__, 3)
+        X = _reshape_rows(X, self.input_shape, 3)
         return X[..., np.newaxis] if X.ndim == 3 else X
 
     def _build_network(self, input_shape, n_classes):
@@ -606,7 +608,8 @@ class LSTMClassifier(BaseKerasClassifier):
     (3,)
     """
 
-    def __init__(self, units=(64, 64), dense_units=(64,), dropout=0.0, activation="relu", input_shape=None,
+    @deprecate_positional_args
+    def __init__(self, units=(64, 64), *, dense_units=(64,), dropout=0.0, activation="relu", input_shape=None,
                  optimizer="adam", learning_rate=1e-3, epochs=30, batch_size=32, validation_split=0.0,
                  patience=10, class_weight=None, random_state=None, verbose=0):
         self.units = units
@@ -625,7 +628,7 @@ class LSTMClassifier(BaseKerasClassifier):
         self.verbose = verbose
 
     def _to_network(self, X):
-        return _reshape_rows(X, self.input_shape, type(self).__name__, 2)
+        return _reshape_rows(X, self.input_shape, 2)
 
     def _build_network(self, input_shape, n_classes):
         return networks.build_lstm(input_shape, n_classes, units=self.units, dense_units=self.dense_units,
@@ -642,10 +645,10 @@ class MLPClassifier(BaseKerasClassifier):
     ============  ==============================================================  =========================
     preset        layers                                                          source
     ============  ==============================================================  =========================
-    ``deep``      512-256-128-64-32 relu, Dropout 0.2 (the default)               course slides (000)
-    ``wide_bn``   1024-512-256-128-64 relu, BatchNorm + Dropout 0.5               comparison slides (003)
-    ``simple``    512-256-64 relu, Dropout 0.2                                    comparison slides (003)
-    ``minimal``   Dense 128 elu                                                   264-feature report (001)
+    ``deep``      512-256-128-64-32 relu, Dropout 0.2 (the default)               course slides
+    ``wide_bn``   1024-512-256-128-64 relu, BatchNorm + Dropout 0.5               comparison slides
+    ``simple``    512-256-64 relu, Dropout 0.2                                    comparison slides
+    ``minimal``   Dense 128 elu                                                   264-feature report
     ============  ==============================================================  =========================
 
     3-D frames are flattened to ``(n_samples, n_frames * n_coefs)``.
@@ -683,7 +686,8 @@ class MLPClassifier(BaseKerasClassifier):
     (128,)
     """
 
-    def __init__(self, hidden_units=(512, 256, 128, 64, 32), activation="relu", dropout=0.2, batch_norm=False,
+    @deprecate_positional_args
+    def __init__(self, hidden_units=(512, 256, 128, 64, 32), *, activation="relu", dropout=0.2, batch_norm=False,
                  optimizer="adam", learning_rate=1e-3, epochs=30, batch_size=32, validation_split=0.0,
                  patience=10, class_weight=None, random_state=None, verbose=0):
         self.hidden_units = hidden_units

@@ -28,15 +28,20 @@ import numpy as np
 from .networks import import_keras
 
 __all__ = ["MUSICNN_MODELS", "MUSICNN_LAYERS", "build_musicnn", "load_musicnn", "musicnn_tags",
-           "musicnn_weights_path", "N_FRAMES", "N_MELS"]
+           "musicnn_weights_path", "MUSICNN_SR", "MUSICNN_N_FFT", "MUSICNN_HOP_LENGTH", "N_FRAMES", "N_MELS"]
 
 #: The pretrained models shipped with genreclf (converted from the musicnn 0.1.0 wheel).
 MUSICNN_MODELS = ("MSD_musicnn", "MTT_musicnn")
 #: The outputs of :func:`build_musicnn`, in order, with their widths for the default sizes.
 MUSICNN_LAYERS = {"penultimate": 200, "mean_pool": 753, "max_pool": 753, "taggram": 50}
-#: Patch length (frames of 256 samples at 16 kHz: 3 s) and mel bands the models were trained on.
-N_FRAMES = 187
+#: The input the models were trained on: mel spectrograms of audio at 16 kHz (Hz), with a 512-sample window
+#: every 256 samples (not genreclf's 22,050 Hz, 2048 and 512 defaults), in 96 mel bands, cut into patches of
+#: 187 frames (3 s).
+MUSICNN_SR = 16000
+MUSICNN_N_FFT = 512
+MUSICNN_HOP_LENGTH = 256
 N_MELS = 96
+N_FRAMES = 187
 
 _BN_EPSILON = 1e-3  # tf.compat.v1.layers.batch_normalization's default
 _BN_MOMENTUM = 0.99

@@ -20,17 +20,17 @@ __all__ = ["build_cnn", "build_lstm", "build_mlp", "MLP_PRESETS", "import_keras"
 #: Named MLP architectures of the seed reports, as keyword arguments of :func:`build_mlp` plus the learning rate
 #: they were trained with (all used Adam). ``"deep"`` is also :func:`build_mlp`'s default.
 MLP_PRESETS = {
-    # course slides (000): 512-256-128-64-32, ReLU, Dropout 0.2 after each layer
+    # the course slides: 512-256-128-64-32, ReLU, Dropout 0.2 after each layer
     "deep": dict(hidden_units=(512, 256, 128, 64, 32), activation="relu", dropout=0.2, batch_norm=False,
                  learning_rate=1e-3),
-    # comparison slides (003), "FNN": 1024-512-256-128-64, each Dense -> BatchNorm -> Dropout 0.5 (765,258 params
+    # the comparison slides, "FNN": 1024-512-256-128-64, each Dense -> BatchNorm -> Dropout 0.5 (765,258 params
     # on the 57-feature table)
     "wide_bn": dict(hidden_units=(1024, 512, 256, 128, 64), activation="relu", dropout=0.5, batch_norm=True,
                     learning_rate=1e-3),
-    # comparison slides (003), "FNN simple": 512-256-64, Dropout 0.2 (178,122 params on 57 features)
+    # the comparison slides, "FNN simple": 512-256-64, Dropout 0.2 (178,122 params on 57 features)
     "simple": dict(hidden_units=(512, 256, 64), activation="relu", dropout=0.2, batch_norm=False,
                    learning_rate=1e-3),
-    # 264-feature report (001): one Dense 128 'elu' layer, no dropout
+    # the 264-feature report: one Dense 128 'elu' layer, no dropout
     "minimal": dict(hidden_units=(128,), activation="elu", dropout=0.0, batch_norm=False, learning_rate=1e-3),
 }
 

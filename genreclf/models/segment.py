@@ -15,53 +15,11 @@ from sklearn.utils import get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted
 
+from .._deprecation import deprecate_positional_args
 from .._persistence import VersionStampMixin
+from ..segments import AGGREGATES, aggregate_tracks, cut_segments, flatten_segments, one_hot
 
-__all__ = ["SegmentClassifier", "RejectOptionClassifier", "segment_frames"]
-
-_AGGREGATES = ("mean_proba", "vote")
-
-
-def segment_frames(X, segment_frames, n_segments=None):
-    """Cut the frame axis of ``X`` into segments.
-
-    Segments are ``n_segments`` windows of ``segment_frames`` frames laid end to end from frame 0 (the seed
-    notebook's cutting; leftover frames at the end are dropped). When ``n_segments`` windows do not fit end to end
-    they are spread evenly from the first to the last frame, overlapping.
-
-    Parameters
-    ----------
-    X : np.ndarray [shape=(n_clips, n_frames, n_coefs)]
-    segment_frames : int > 0
-    n_segments : int > 0 or None
-        ``None``: as many as fit end to end, ``n_frames // segment_frames``.
-
-    Returns
-    -------
-    np.ndarray [shape=(n_clips * n_segments, segment_frames, n_coefs)]
-        Clip-major: the segments of clip 0, then those of clip 1, ...
-
-    Examples
-    --------
-    >>> X = np.arange(2 * 7 * 1).reshape(2, 7, 1)
-    >>> segment_frames(X, 3)[:, :, 0]
-    array([[ 0,  1,  2],
-           [ 3,  4,  5],
-           [ 7,  8,  9],
-           [10, 11, 12]])
-    """
-    n_clips, n_frames = X.shape[:2]
-    if segment_frames > n_frames:
-        raise ValueError(f"segment_frames={segment_frames} is longer than the {n_frames} frames of each clip")
-    if n_segments is None:
-        n_segments = n_frames // segment_frames
-    if n_segments * segment_frames <= n_frames:
-        starts = np.arange(n_segments) * segment_frames
-    else:
-        starts = np.round(np.linspace(0, n_frames - segment_frames, n_segments)).astype(int)
-    index = starts[:, None] + np.arange(segment_frames)  # (n_segments, segment_frames)
-    out = X[:, index]  # (n_clips, n_segments, segment_frames, ...)
-    return out.reshape(n_clips * n_segments, segment_frames, *X.shape[2:])
+__all__ = ["SegmentClassifier", "RejectOptionClassifier"]
 
 
 class SegmentClassifier(VersionStampMixin, MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
@@ -127,7 +85,8 @@ class SegmentClassifier(VersionStampMixin, MetaEstimatorMixin, ClassifierMixin, 
     (10, (20, 2))
     """
 
-    def __init__(self, estimator, n_segments=None, segment_frames=None, aggregate="mean_proba"):
+    @deprecate_positional_args
+    def __init__(self, estimator, n_segments=None, *, segment_frames=None, aggregate="mean_proba"):
         self.estimator = estimator
         self.n_segments = n_segments
         self.segment_frames = segment_frames
@@ -157,16 +116,18 @@ class SegmentClassifier(VersionStampMixin, MetaEstimatorMixin, ClassifierMixin, 
         if self.n_segments is None and self.segment_frames is None:
             raise ValueError("SegmentClassifier needs n_segments or segment_frames (or both), e.g. n_segments=10 "
                              "for the seed's ten 3-second segments of a 30-second clip")
-        if self.aggregate not in _AGGREGATES:
-            raise ValueError(f"aggregate={self.aggregate!r} is not valid: use one of {_AGGREGATES}")
+        if self.aggregate not in AGGREGATES:
+            raise ValueError(f"aggregate={self.aggregate!r} is not valid: use one of {AGGREGATES}")
 
     def _segments(self, X):
-        """Segments of validated ``X`` in the layout the wrapped estimator receives, and segments per clip."""
-        segs = segment_frames(X, self.segment_frames_, self.n_segments)
-        n_per_clip = len(segs) // len(X)
+        """Segments of validated ``X`` in the layout the wrapped estimator receives, and the clip of each."""
+        if self.segment_frames_ > X.shape[1]:
+            raise ValueError(f"segment_frames={self.segment_frames_} is longer than the {X.shape[1]} frames of each "
+                             "clip")
+        segs, clip, _ = flatten_segments(cut_segments(X, self.segment_frames_, n_segments=self.n_segments, axis=1))
         if self.segment_frames_ == 1:
             segs = segs[:, 0, :]
-        return segs, n_per_clip
+        return segs, clip
 
     def segments(self, X):
         """The segments the wrapped estimator sees for ``X``, clip-major.
@@ -209,26 +170,25 @@ class SegmentClassifier(VersionStampMixin, MetaEstimatorMixin, ClassifierMixin, 
         if seg < 1:
             raise ValueError(f"n_segments={self.n_segments} is more than the {n_frames} frames of each clip")
         self.segment_frames_ = int(seg)
-        segs, n_per_clip = self._segments(X)
-        self.n_segments_ = n_per_clip
-        y_segs = np.repeat(y, n_per_clip)
+        segs, clip = self._segments(X)
+        self.n_segments_ = len(segs) // len(X)
+        y_segs = y[clip]
         fit_params = {}
         if sample_weight is not None:
-            fit_params["sample_weight"] = np.repeat(np.asarray(sample_weight), n_per_clip)
+            fit_params["sample_weight"] = np.asarray(sample_weight)[clip]
         self.estimator_ = clone(self.estimator).fit(segs, y_segs, **fit_params)
         self.classes_ = self.estimator_.classes_
         return self
 
-    def _segment_proba(self, X):
+    def _clip_proba(self, X):
+        """The track vote of each clip's segments, ``(n_clips, n_classes)``."""
         check_is_fitted(self)
-        segs, n_per_clip = self._segments(self._check_X(X, reset=False))
-        n_classes = len(self.classes_)
+        segs, clip = self._segments(self._check_X(X, reset=False))
         if self.aggregate == "vote":
-            pred = self.estimator_.predict(segs)
-            proba = (pred[:, None] == self.classes_[None, :]).astype(np.float64)
+            proba = one_hot(self.estimator_.predict(segs), self.classes_)
         else:
-            proba = np.asarray(self.estimator_.predict_proba(segs), dtype=np.float64)
-        return proba.reshape(-1, n_per_clip, n_classes)
+            proba = self.estimator_.predict_proba(segs)
+        return aggregate_tracks(proba, clip, how=self.aggregate)[1]
 
     def _can_predict_proba(self):
         return self.aggregate == "vote" or hasattr(self.estimator, "predict_proba")
@@ -245,7 +205,7 @@ class SegmentClassifier(VersionStampMixin, MetaEstimatorMixin, ClassifierMixin, 
         -------
         np.ndarray of shape (n_clips, n_classes)
         """
-        return self._segment_proba(X).mean(axis=1)
+        return self._clip_proba(X)
 
     def predict(self, X):
         """Clip labels from the aggregated segment predictions.
@@ -258,7 +218,7 @@ class SegmentClassifier(VersionStampMixin, MetaEstimatorMixin, ClassifierMixin, 
         -------
         np.ndarray of shape (n_clips,)
         """
-        return self.classes_[np.argmax(self._segment_proba(X).mean(axis=1), axis=1)]
+        return self.classes_[np.argmax(self._clip_proba(X), axis=1)]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -303,7 +263,8 @@ class RejectOptionClassifier(VersionStampMixin, MetaEstimatorMixin, ClassifierMi
     ['jazz', 'unknown', 'rock']
     """
 
-    def __init__(self, estimator, threshold=0.5, fallback="unknown"):
+    @deprecate_positional_args
+    def __init__(self, estimator, threshold=0.5, *, fallback="unknown"):
         self.estimator = estimator
         self.threshold = threshold
         self.fallback = fallback

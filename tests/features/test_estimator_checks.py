@@ -10,8 +10,16 @@ for a raw-audio transformer is listed in ``expected_failed_checks`` with its rea
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from genreclf.features import (ChromaTransformer, FrameStatistics, GTZANFeatures, MelSpectrogramTransformer,
-                               MFCCTransformer, SequenceScaler, SpectralTransformer, TempoTransformer)
+from genreclf.features import (
+    ChromaTransformer,
+    FrameStatistics,
+    GTZANFeatures,
+    MelSpectrogramTransformer,
+    MFCCTransformer,
+    SequenceScaler,
+    SpectralTransformer,
+    TempoTransformer,
+)
 from genreclf.features.base import BaseAudioTransformer
 
 TINY = dict(n_fft=2, hop_length=1)
@@ -29,7 +37,7 @@ ESTIMATORS = [
     MFCCTransformer(n_mfcc=4, n_mels=4, summary="mean_var", on_error="nan", **TINY),  # the NaN-row policy
     GTZANFeatures(),
     FrameStatistics(),
-    FrameStatistics(stats="mean_std_min_max_median"),
+    FrameStatistics(summary="mean_std_min_max_median"),
     SequenceScaler(),
     SequenceScaler(with_mean=False),
 ]
@@ -42,15 +50,15 @@ N_FEATURES_IN = (
     "CountVectorizer, the transformer is stateless (requires_fit=False) and sets no fitted attribute.")
 SILENT_ROW = (
     "the check casts 3 * uniform(size=(20, 5)) to integers, which makes row 16 all zeros; an all-zero clip is "
-    "rejected by design (issue 2, 'Bad input': a silent signal raises AudioLoadError naming the clip, or gives "
+    "rejected by design (a silent signal is unusable audio: it raises AudioLoadError naming the clip, or gives "
     "a NaN row with on_error='nan' - the on_error='nan' instance in this list passes this check).")
 NAN_POLICY = (
     "with on_error='nan' a signal with NaN/inf samples is by design not an error: it becomes a NaN row and an "
-    "AudioLoadWarning names it (issue 2, 'Bad input'); the on_error='raise' instances pass this check.")
+    "AudioLoadWarning names it; the on_error='raise' instances pass this check.")
 GTZAN_WINDOW = (
     "GTZANFeatures computes the published table with a fixed 2048-sample FFT window (no n_fft parameter), so "
     "the check's signals of 2-30 samples are all 'shorter than one FFT window' and raise AudioLoadError naming "
-    "the clip, as issue 2 requires; the same check passes for the other transformers with n_fft=2.")
+    "the clip, as every unusable clip does; the same check passes for the other transformers with n_fft=2.")
 
 
 def expected_failed_checks(estimator):

@@ -32,8 +32,8 @@ def test_frame_statistics_transformer():
     fs = FrameStatistics("mean_var").fit(X3)
     assert fs.n_features_in_ == 4
     np.testing.assert_allclose(fs.transform(X3), frame_statistics(X3, "mean_var"))
-    assert fs.get_feature_names_out().tolist() == ["x0_mean", "x0_var", "x1_mean", "x1_var", "x2_mean", "x2_var",
-                                                   "x3_mean", "x3_var"]
+    assert fs.get_feature_names_out().tolist() == ["x1_mean", "x1_var", "x2_mean", "x2_var", "x3_mean", "x3_var",
+                                                   "x4_mean", "x4_var"]  # 1-based, as mfcc1 ... mfcc20
     names = [f"mfcc{i}" for i in range(1, 5)]
     assert fs.get_feature_names_out(names)[:2].tolist() == ["mfcc1_mean", "mfcc1_var"]
     # 2-D input: one frame per clip, var is 0
@@ -78,7 +78,7 @@ def test_3d_pipeline(tone, noise):
     assert out.shape == (3, 8) and np.isfinite(out).all()
 
 
-# -- bad tables (issue 6, point 2) -------------------------------------------------------------------------
+# -- bad tables -------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("est", [FrameStatistics(), SequenceScaler()])
 def test_nan_and_inf_tables_are_rejected_with_a_hint(est):
     bad = X3.copy()
@@ -115,10 +115,18 @@ def test_wrong_number_of_features_at_transform(est):
 def test_not_fitted_and_bad_params(est):
     with pytest.raises(NotFittedError):
         est.transform(X3)
-    with pytest.raises(ValueError, match="stats=.*not valid.*mean_var"):
-        FrameStatistics(stats="mean_average").fit(X3)
-    with pytest.raises(ValueError, match="stats="):
-        FrameStatistics(stats=()).fit(X3)
+    with pytest.raises(ValueError, match="summary=.*not valid.*mean_var"):
+        FrameStatistics(summary="mean_average").fit(X3)
+    with pytest.raises(ValueError, match="summary="):
+        FrameStatistics(summary=()).fit(X3)
+
+
+def test_stats_was_renamed_summary():
+    with pytest.warns(FutureWarning, match="FrameStatistics: parameter 'stats' was renamed 'summary'.*summary='mean'"):
+        old = FrameStatistics(stats="mean").fit(X3)
+    np.testing.assert_array_equal(old.transform(X3), FrameStatistics(summary="mean").fit_transform(X3))
+    with pytest.warns(FutureWarning, match="frame_statistics: keyword 'stats' was renamed 'summary'"):
+        np.testing.assert_array_equal(frame_statistics(X3, stats="std"), frame_statistics(X3, "std"))
 
 
 def test_non_numeric_table():

@@ -12,6 +12,7 @@ from threadpoolctl import threadpool_limits
 from genreclf import GTZANFeatures
 from genreclf.features import gtzan
 from genreclf.features.gtzan import GTZAN_COLUMNS, gtzan_features
+from genreclf.segments import IncompleteSegmentsWarning
 
 SR = 22050
 
@@ -154,7 +155,7 @@ def test_transformer_output_and_names(music):
 
 def test_segments_shape_and_values(music):
     seg = SR
-    X = GTZANFeatures(segments=2, segment_samples=seg, segment_hop=seg + 1).fit_transform([music])
+    X = GTZANFeatures(n_segments=2, segment_samples=seg, segment_hop=seg + 1).fit_transform([music])
     assert X.shape == (1, 2, 57)
     with threadpool_limits(1):  # as the transformer runs each clip: the BLAS thread count moves the last bits
         expected = gtzan_features(music[seg + 1:2 * seg + 1])
@@ -162,16 +163,23 @@ def test_segments_shape_and_values(music):
 
 
 def test_missing_segments_are_nan_with_a_warning(music):
-    with pytest.warns(UserWarning, match="holds 1 of 3 segments"):
-        X = GTZANFeatures(segments=3, segment_samples=3 * SR).fit_transform([music])
+    with pytest.warns(IncompleteSegmentsWarning, match="holds 1 of 3 segments"):
+        X = GTZANFeatures(n_segments=3, segment_samples=3 * SR).fit_transform([music])
     assert np.isfinite(X[0, 0]).all() and np.isnan(X[0, 1:]).all()
 
 
-@pytest.mark.parametrize("params, message", [({"segments": 0}, "segments=0"),
+@pytest.mark.parametrize("params, message", [({"n_segments": 0}, "n_segments=0"), ({"n_segments": True}, "n_segments"),
                                              ({"segment_samples": 100}, "segment_samples=100")])
 def test_bad_segment_parameters(music, params, message):
     with pytest.raises(ValueError, match=message):
         GTZANFeatures(**params).fit([music])
+
+
+def test_segments_was_renamed_n_segments(music):
+    with pytest.warns(FutureWarning, match="'segments' was renamed 'n_segments'.*pass n_segments=2"):
+        old = GTZANFeatures(segments=2, segment_samples=SR, segment_hop=SR + 1).fit_transform([music])
+    np.testing.assert_array_equal(old, GTZANFeatures(n_segments=2, segment_samples=SR,
+                                                     segment_hop=SR + 1).fit_transform([music]))
 
 
 def test_compat_reproduces_old_librosa_hpss(music):

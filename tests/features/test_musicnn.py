@@ -74,17 +74,17 @@ def test_matches_stored_reference_on_a_real_clip(musicnn, shared_dir, subset_pat
 def test_shapes_names_and_determinism(musicnn):
     y = synthetic()
     X = np.stack([y, 0.5 * y[::-1]])
-    emb = musicnn.MusicnnEmbedding(layer="max_pool", pooling="mean_std")
+    emb = musicnn.MusicnnEmbedding(layer="max_pool", summary="mean_std")
     out = emb.fit_transform(X)
     assert out.shape == (2, 2 * 753) and out.dtype == np.float32
     names = emb.get_feature_names_out()
-    assert len(names) == 2 * 753 and names[0] == "musicnn_max_pool_0_mean" and names[1] == "musicnn_max_pool_0_std"
+    assert len(names) == 2 * 753 and names[0] == "musicnn_max_pool_1_mean" and names[1] == "musicnn_max_pool_1_std"
     assert np.all(out[:, 1::2] == 0)  # one patch per clip: every standard deviation is 0
     np.testing.assert_array_equal(out, emb.transform(X))  # same input, same bits
     tagger = musicnn.MusicnnTagger(model="MTT_musicnn")
     assert tagger.get_feature_names_out()[:3].tolist() == ["guitar", "classical", "slow"]
     assert "layer" not in tagger.get_params()
-    assert musicnn.MusicnnEmbedding().get_feature_names_out()[-1] == "musicnn_penultimate_199"
+    assert musicnn.MusicnnEmbedding().get_feature_names_out()[-1] == "musicnn_penultimate_200"  # 1-based, as mfcc1
     ten = np.tile(y, 3)[: 10 * SR]  # 10 s: 3 full patches, the tail dropped by default and padded on request
     assert musicnn.musicnn_patches(ten).shape == (3, 187, 96)
     assert musicnn.musicnn_patches(ten, tail="pad").shape == (4, 187, 96)
@@ -98,11 +98,20 @@ def test_short_clips_and_bad_params(musicnn):
         out = musicnn.MusicnnEmbedding(on_error="nan").transform([short, synthetic()])
     assert out.shape == (2, 200) and np.isnan(out[0]).all() and np.isfinite(out[1]).all()
     assert np.isfinite(musicnn.MusicnnEmbedding(tail="pad").transform([short])).all()
-    for bad in (dict(model="MSD_vgg"), dict(layer="cnn1"), dict(pooling="max"), dict(tail="repeat"),
+    for bad in (dict(model="MSD_vgg"), dict(layer="cnn1"), dict(summary="maximum"), dict(tail="repeat"),
                 dict(batch_size=0)):
         key = next(iter(bad))
         with pytest.raises(ValueError, match=key):
             musicnn.MusicnnEmbedding(**bad).fit([synthetic()])
+
+
+def test_pooling_was_renamed_summary_with_the_same_statistics(musicnn):
+    X = [synthetic()]
+    with pytest.warns(FutureWarning, match="'pooling' was renamed 'summary'"):
+        old = musicnn.MusicnnEmbedding(pooling="mean_std").fit_transform(X)
+    np.testing.assert_array_equal(old, musicnn.MusicnnEmbedding(summary="mean_std").fit_transform(X))
+    with pytest.warns(FutureWarning, match="pass layer by keyword"):
+        assert musicnn.MusicnnEmbedding("MSD_musicnn", "taggram").layer == "taggram"
 
 
 def test_pickled_pipeline_predicts_the_same(musicnn, tmp_path):

@@ -4,8 +4,13 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from genreclf.features import (ChromaTransformer, MelSpectrogramTransformer, MFCCTransformer, SpectralTransformer,
-                               TempoTransformer)
+from genreclf.features import (
+    ChromaTransformer,
+    MelSpectrogramTransformer,
+    MFCCTransformer,
+    SpectralTransformer,
+    TempoTransformer,
+)
 from genreclf.features.frames import frame_statistics
 from genreclf.features.spectral import SPECTRAL_FEATURES
 

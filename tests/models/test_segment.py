@@ -2,8 +2,8 @@
 import joblib
 import numpy as np
 import pytest
-from sklearn.calibration import CalibratedClassifierCV
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
@@ -13,7 +13,6 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from genreclf.features import FrameStatistics, SequenceScaler
 from genreclf.models import RejectOptionClassifier, SegmentClassifier
-from genreclf.models.segment import segment_frames
 
 LABELS = np.array(["blues", "jazz", "metal"])
 
@@ -32,7 +31,7 @@ def _clips(n_per_class=20, n_frames=100, n_coefs=4, shift=0.35, segment_noise=0.
 
 
 def _stats_lr():
-    return make_pipeline(FrameStatistics(stats="mean"), LogisticRegression())
+    return make_pipeline(FrameStatistics(summary="mean"), LogisticRegression())
 
 
 class _Recorder(ClassifierMixin, BaseEstimator):
@@ -53,16 +52,6 @@ class _Recorder(ClassifierMixin, BaseEstimator):
 
 
 # ------------------------------------------------------------------------------------------------ segments
-def test_segment_frames_end_to_end_then_spread():
-    X = np.arange(2 * 10).reshape(2, 10, 1)
-    assert segment_frames(X, 3)[:, :, 0].tolist() == [[0, 1, 2], [3, 4, 5], [6, 7, 8],
-                                                      [10, 11, 12], [13, 14, 15], [16, 17, 18]]
-    # 4 windows of 3 frames do not fit in 10 end to end: spread from the first frame to the last, overlapping
-    assert segment_frames(X[:1], 3, n_segments=4)[:, :, 0].tolist() == [[0, 1, 2], [2, 3, 4], [5, 6, 7], [7, 8, 9]]
-    with pytest.raises(ValueError, match="segment_frames=11 is longer than the 10 frames"):
-        segment_frames(X, 11)
-
-
 @pytest.mark.parametrize("params, n_segments, seg_frames", [
     (dict(n_segments=10), 10, 10),
     (dict(n_segments=3), 3, 33),      # 100 // 3 frames each, the last frame dropped
@@ -81,7 +70,7 @@ def test_estimator_sees_segments_labelled_with_their_clip(params, n_segments, se
 
 
 def test_one_frame_segments_reach_the_estimator_as_a_table():
-    # e.g. GTZANFeatures(segments=10): (n_clips, 10 segments, n_features) -> rows of a 2-D table
+    # e.g. GTZANFeatures(n_segments=10): (n_clips, 10 segments, n_features) -> rows of a 2-D table
     X, y = _clips(n_per_class=2, n_frames=10, n_coefs=5)
     clf = SegmentClassifier(_Recorder(), segment_frames=1).fit(X, y)
     assert clf.estimator_.fit_shape_ == (len(X) * 10, 5)
@@ -235,7 +224,7 @@ def test_reject_option_is_sklearn_compatible(estimator, check):
 
 
 def test_seed_cnn_on_real_gtzan_mfcc_segments(subset_paths):
-    """The issue's pipeline on real clips: MFCC frames -> SequenceScaler -> SegmentClassifier(seed CNN).
+    """The seed notebook's pipeline on real clips: MFCC frames -> SequenceScaler -> SegmentClassifier(seed CNN).
 
     6 s of each clip (259 frames) cut into 2 segments of 129 frames x 13 MFCC, the seed notebook's input size;
     the seed CNN itself (25,162 parameters) trains 2 epochs. Checks the plumbing, not accuracy."""
