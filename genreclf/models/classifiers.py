@@ -55,7 +55,9 @@ from .networks import MLP_PRESETS, import_keras
 __all__ = ["BaseKerasClassifier", "CNNClassifier", "LSTMClassifier", "MLPClassifier", "seeded",
            "pack_keras_model", "unpack_keras_model"]
 
-#: Rows per forward pass at predict time (bounded memory; fixed so results do not depend on len(X)).
+#: Rows per forward pass at predict time. Every pass is this full size (the last one padded with zero rows): float32
+#: kernels round a row differently when it falls in the ragged tail of a batch, so a fixed, full batch is what makes
+#: a row's probabilities independent of the rows predicted with it (and memory bounded).
 _PREDICT_CHUNK = 256
 
 
@@ -408,8 +410,12 @@ class BaseKerasClassifier(VersionStampMixin, ClassifierMixin, BaseEstimator):
         X = self._validate_X(X, reset=False)
         Xn = self._to_network(X)
         chunks = []
+        batch = np.zeros((_PREDICT_CHUNK, *Xn.shape[1:]), dtype=Xn.dtype)
         for start in range(0, len(Xn), _PREDICT_CHUNK):
-            chunks.append(np.asarray(self.model_(Xn[start:start + _PREDICT_CHUNK], training=False)))
+            rows = Xn[start:start + _PREDICT_CHUNK]
+            batch[:len(rows)] = rows
+            batch[len(rows):] = 0
+            chunks.append(np.asarray(self.model_(batch, training=False))[:len(rows)])
         proba = np.concatenate(chunks).astype(np.float64)
         proba /= proba.sum(axis=1, keepdims=True)
         return proba

@@ -121,6 +121,20 @@ def test_random_state_gives_identical_predictions(make):
     assert not np.array_equal(p1, p3)
 
 
+@pytest.mark.parametrize("make", MAKERS)
+def test_a_rows_probabilities_do_not_depend_on_the_rows_predicted_with_it(make):
+    """Bit for bit: reordered, alone, or in a batch longer than one forward pass (float32 kernels round the
+    ragged tail of a batch differently, so every pass is a full, zero-padded one)."""
+    X, y = _frames()
+    clf = make().fit(X, y)
+    proba = clf.predict_proba(X)
+    order = np.random.default_rng(1).permutation(len(X))
+    np.testing.assert_array_equal(clf.predict_proba(X[order]), proba[order])
+    np.testing.assert_array_equal(clf.predict_proba(X[5:6]), proba[5:6])
+    many = np.concatenate([X] * 10)  # 360 rows: two forward passes
+    np.testing.assert_array_equal(clf.predict_proba(many)[300:], np.concatenate([proba] * 10)[300:])
+
+
 def test_seeded_fit_restores_global_random_state():
     X, y = _frames()
     # the legacy global state is the one Keras' seeding touches, so it is the one to test
