@@ -1,7 +1,16 @@
 """Plain Keras 3 network builders: no scikit-learn, no data, no compile.
 
 Each builder takes the input shape of **one sample** and the number of classes and returns an uncompiled
-``keras.Model`` ending in a softmax layer of ``n_classes`` units. Networks are kept apart from the estimators
+``keras.Model`` ending in a softmax layer of ``n_classes`` units. A sample of fewer dimensions than the network
+reads gets trailing axes of one (a ``Reshape`` layer: ``(n_frames, n_coefs)`` frames become a one-channel image for
+the CNN), and the MLP flattens a sample of more.
+
+Each builder also serves as the ``model=`` of a Keras wrapper for scikit-learn (see
+:class:`~genreclf.models.KerasWrapperClassifier`): ``scikeras.wrappers.KerasClassifier(model=build_cnn, ...)``
+passes its ``meta`` (the shape of ``X`` and the number of classes) and ``compile_kwargs``, and
+``keras.wrappers.SKLearnClassifier(model=build_mlp)`` passes ``X`` and its one-hot ``y``; the builder then reads
+``input_shape`` and ``n_classes`` from them, and compiles the network (Adam and categorical cross-entropy for Keras'
+wrapper, which requires a compiled model). Networks are kept apart from the estimators
 that train them (the aeon design: ``aeon/networks`` vs ``aeon/classification/deep_learning``), so a network can be
 built and inspected alone, and :mod:`genreclf.models.classifiers` only adds data handling, compile and fit.
 
@@ -14,6 +23,8 @@ The defaults reproduce the networks of the seed notebooks exactly:
 Keras (and TensorFlow, its backend here) is imported inside the builders, never at module import.
 """
 import os
+
+import numpy as np
 
 __all__ = ["build_cnn", "build_lstm", "build_mlp", "MLP_PRESETS", "import_keras"]
 
@@ -97,19 +108,52 @@ def _dense_head(keras, x, dense_units, n_classes, *, activation, dropout, batch_
     return layers.Dense(n_classes, activation="softmax")(x)
 
 
-def _check_common(input_shape, n_classes, ndim, builder):
+def _check_common(input_shape, n_classes, builder, *, meta=None, X=None, y=None):
+    """``(input_shape, n_classes)`` as given, or read from a wrapper: scikeras' ``meta`` or Keras' ``X`` and ``y``."""
+    if input_shape is None:
+        input_shape = meta["X_shape_"][1:] if meta is not None else (np.shape(X)[1:] if X is not None else None)
+    if n_classes is None and meta is not None:
+        n_classes = meta["n_classes_"]
+    elif n_classes is None and y is not None:
+        y = np.asarray(y)
+        n_classes = y.shape[1] if y.ndim == 2 else len(np.unique(y))  # Keras' wrapper passes one-hot targets
+    if input_shape is None or n_classes is None:
+        raise TypeError(f"{builder} needs input_shape and n_classes (as a Keras wrapper's model=, it reads them "
+                        "from scikeras' meta, or from the X and y of keras.wrappers.SKLearnClassifier)")
     input_shape = tuple(int(d) for d in input_shape)
-    if len(input_shape) != ndim or any(d < 1 for d in input_shape):
-        raise ValueError(f"{builder} needs input_shape of {ndim} positive dimensions (one sample, no batch axis), "
+    if not input_shape or any(d < 1 for d in input_shape):
+        raise ValueError(f"{builder} needs the input_shape of one sample (positive dimensions, no batch axis), "
                          f"got {input_shape}")
-    if not isinstance(n_classes, int) or n_classes < 1:
+    if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 1:
         raise ValueError(f"n_classes={n_classes!r} is not valid: use a positive int")
-    return input_shape
+    return input_shape, int(n_classes)
 
 
-def build_cnn(input_shape, n_classes, *, filters=(48, 32, 16), kernel_sizes=((4, 4), (3, 3), (2, 2)),
+def _inputs(keras, input_shape, ndim):
+    """The Input of one sample and the tensor the network reads: trailing axes of one added, or flattened."""
+    inputs = keras.Input(shape=input_shape)
+    if len(input_shape) < ndim:
+        return inputs, keras.layers.Reshape(input_shape + (1,) * (ndim - len(input_shape)))(inputs)
+    if len(input_shape) > ndim:
+        if ndim != 1:
+            raise ValueError(f"input_shape={input_shape} has more than the {ndim} dimensions this network reads")
+        return inputs, keras.layers.Flatten()(inputs)
+    return inputs, inputs
+
+
+def _compiled(model, y, compile_kwargs):
+    """Compile ``model`` when a wrapper asks for it: scikeras' ``compile_kwargs``, or Keras' wrapper (``y`` given)."""
+    if compile_kwargs is not None:
+        model.compile(**compile_kwargs)
+    elif y is not None:
+        model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def build_cnn(input_shape=None, n_classes=None, *, filters=(48, 32, 16), kernel_sizes=((4, 4), (3, 3), (2, 2)),
               pool_sizes=((4, 4), (3, 3), (2, 2)), pool_strides=2, padding="valid", activation="relu",
-              batch_norm=True, dense_units=(32,), dropout=0.3, name="cnn"):
+              batch_norm=True, dense_units=(32,), dropout=0.3, name="cnn", meta=None, compile_kwargs=None, X=None,
+              y=None):
     """2-D CNN over (frames × coefficients × channels) images, the seed notebook's network by default.
 
     Each block is ``Conv2D(filters[i], kernel_sizes[i], activation, padding)`` → ``MaxPool2D(pool_sizes[i],
@@ -119,7 +163,8 @@ def build_cnn(input_shape, n_classes, *, filters=(48, 32, 16), kernel_sizes=((4,
     Parameters
     ----------
     input_shape : tuple of int, (n_frames, n_coefs, n_channels)
-        Shape of one sample, channels last; the seed's MFCC segments are ``(130, 13, 1)``.
+        Shape of one sample, channels last; the seed's MFCC segments are ``(130, 13, 1)``. ``(n_frames, n_coefs)``
+        is read as one channel.
     n_classes : int > 0
     filters : tuple of int, default=(48, 32, 16)
         Filters of each convolution block (one block per entry).
@@ -134,6 +179,8 @@ def build_cnn(input_shape, n_classes, *, filters=(48, 32, 16), kernel_sizes=((4,
     dropout : float in [0, 1), default=0.3
         Dropout after each dense layer.
     name : str, default="cnn"
+    meta, compile_kwargs, X, y
+        What a Keras wrapper passes to its ``model=`` (see the module's docstring); leave them to the wrapper.
 
     Returns
     -------
@@ -148,7 +195,7 @@ def build_cnn(input_shape, n_classes, *, filters=(48, 32, 16), kernel_sizes=((4,
     """
     keras = import_keras()
     layers = keras.layers
-    input_shape = _check_common(input_shape, n_classes, 3, "build_cnn")
+    input_shape, n_classes = _check_common(input_shape, n_classes, "build_cnn", meta=meta, X=X, y=y)
     filters = _check_units(filters, "filters", allow_empty=False)
     kernel_sizes = _per_layer(kernel_sizes, len(filters), "kernel_sizes", pair=True)
     pool_sizes = _per_layer(pool_sizes, len(filters), "pool_sizes", pair=True)
@@ -157,8 +204,7 @@ def build_cnn(input_shape, n_classes, *, filters=(48, 32, 16), kernel_sizes=((4,
     dropout = _check_rate(dropout)
     dense_units = _check_units(dense_units, "dense_units")
 
-    inputs = keras.Input(shape=input_shape)
-    x = inputs
+    inputs, x = _inputs(keras, input_shape, 3)
     for n_filters, kernel, pool in zip(filters, kernel_sizes, pool_sizes):
         if padding == "valid" and (x.shape[1] < kernel[0] or x.shape[2] < kernel[1]):
             raise ValueError(f"build_cnn: kernel {kernel} is larger than its input {tuple(x.shape[1:3])} "
@@ -170,11 +216,11 @@ def build_cnn(input_shape, n_classes, *, filters=(48, 32, 16), kernel_sizes=((4,
             x = layers.BatchNormalization()(x)
     x = layers.Flatten()(x)
     outputs = _dense_head(keras, x, dense_units, n_classes, activation=activation, dropout=dropout)
-    return keras.Model(inputs, outputs, name=name)
+    return _compiled(keras.Model(inputs, outputs, name=name), y, compile_kwargs)
 
 
-def build_lstm(input_shape, n_classes, *, units=(64, 64), dense_units=(64,), activation="relu", dropout=0.0,
-               name="lstm"):
+def build_lstm(input_shape=None, n_classes=None, *, units=(64, 64), dense_units=(64,), activation="relu",
+               dropout=0.0, name="lstm", meta=None, compile_kwargs=None, X=None, y=None):
     """Stacked LSTM over frame sequences, the seed slides' network by default.
 
     ``LSTM(units[0], return_sequences=True)`` → … → ``LSTM(units[-1])`` → for each of ``dense_units``:
@@ -183,6 +229,7 @@ def build_lstm(input_shape, n_classes, *, units=(64, 64), dense_units=(64,), act
     Parameters
     ----------
     input_shape : tuple of int, (n_frames, n_coefs)
+        ``(n_features,)`` is read as ``n_features`` steps of one value.
     n_classes : int > 0
     units : tuple of int, default=(64, 64)
         Units of each LSTM layer; all but the last return sequences.
@@ -191,6 +238,8 @@ def build_lstm(input_shape, n_classes, *, units=(64, 64), dense_units=(64,), act
         Activation of the dense layers.
     dropout : float in [0, 1), default=0.0
     name : str, default="lstm"
+    meta, compile_kwargs, X, y
+        What a Keras wrapper passes to its ``model=`` (see the module's docstring); leave them to the wrapper.
 
     Returns
     -------
@@ -205,21 +254,20 @@ def build_lstm(input_shape, n_classes, *, units=(64, 64), dense_units=(64,), act
     """
     keras = import_keras()
     layers = keras.layers
-    input_shape = _check_common(input_shape, n_classes, 2, "build_lstm")
+    input_shape, n_classes = _check_common(input_shape, n_classes, "build_lstm", meta=meta, X=X, y=y)
     units = _check_units(units, "units", allow_empty=False)
     dense_units = _check_units(dense_units, "dense_units")
     dropout = _check_rate(dropout)
 
-    inputs = keras.Input(shape=input_shape)
-    x = inputs
+    inputs, x = _inputs(keras, input_shape, 2)
     for i, n_units in enumerate(units):
         x = layers.LSTM(n_units, return_sequences=i < len(units) - 1)(x)
     outputs = _dense_head(keras, x, dense_units, n_classes, activation=activation, dropout=dropout)
-    return keras.Model(inputs, outputs, name=name)
+    return _compiled(keras.Model(inputs, outputs, name=name), y, compile_kwargs)
 
 
-def build_mlp(input_shape, n_classes, *, hidden_units=(512, 256, 128, 64, 32), activation="relu", dropout=0.2,
-              batch_norm=False, name="mlp"):
+def build_mlp(input_shape=None, n_classes=None, *, hidden_units=(512, 256, 128, 64, 32), activation="relu",
+              dropout=0.2, batch_norm=False, name="mlp", meta=None, compile_kwargs=None, X=None, y=None):
     """Fully connected network over feature vectors; the seed slides' 5-layer MLP by default.
 
     For each of ``hidden_units``: ``Dense(activation)`` → ``BatchNormalization`` (if ``batch_norm``) →
@@ -228,6 +276,7 @@ def build_mlp(input_shape, n_classes, *, hidden_units=(512, 256, 128, 64, 32), a
     Parameters
     ----------
     input_shape : tuple of int, (n_features,)
+        A sample of more dimensions is flattened.
     n_classes : int > 0
     hidden_units : tuple of int, default=(512, 256, 128, 64, 32)
         May be empty (multinomial logistic regression).
@@ -235,6 +284,8 @@ def build_mlp(input_shape, n_classes, *, hidden_units=(512, 256, 128, 64, 32), a
     dropout : float in [0, 1), default=0.2
     batch_norm : bool, default=False
     name : str, default="mlp"
+    meta, compile_kwargs, X, y
+        What a Keras wrapper passes to its ``model=`` (see the module's docstring); leave them to the wrapper.
 
     Returns
     -------
@@ -248,11 +299,11 @@ def build_mlp(input_shape, n_classes, *, hidden_units=(512, 256, 128, 64, 32), a
     765258
     """
     keras = import_keras()
-    input_shape = _check_common(input_shape, n_classes, 1, "build_mlp")
+    input_shape, n_classes = _check_common(input_shape, n_classes, "build_mlp", meta=meta, X=X, y=y)
     hidden_units = _check_units(hidden_units, "hidden_units")
     dropout = _check_rate(dropout)
 
-    inputs = keras.Input(shape=input_shape)
-    outputs = _dense_head(keras, inputs, hidden_units, n_classes, activation=activation, dropout=dropout,
+    inputs, x = _inputs(keras, input_shape, 1)
+    outputs = _dense_head(keras, x, hidden_units, n_classes, activation=activation, dropout=dropout,
                           batch_norm=batch_norm)
-    return keras.Model(inputs, outputs, name=name)
+    return _compiled(keras.Model(inputs, outputs, name=name), y, compile_kwargs)

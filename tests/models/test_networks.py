@@ -65,8 +65,34 @@ def test_cnn_errors_name_the_parameter(kwargs, message):
 def test_cnn_input_too_small_for_valid_kernels_says_how_to_fix():
     with pytest.raises(ValueError, match="padding='same'"):
         build_cnn((57, 1, 1), 10)
-    with pytest.raises(ValueError, match="3 positive dimensions"):
-        build_cnn((130, 13), 10)
+    with pytest.raises(ValueError, match="positive dimensions"):
+        build_cnn((130, 0, 1), 10)
+    with pytest.raises(ValueError, match="more than the 3 dimensions"):
+        build_cnn((130, 13, 1, 1), 10)
+
+
+def test_samples_of_fewer_dimensions_get_trailing_axes_and_the_mlp_flattens():
+    frames = build_cnn((130, 13), 10)  # MFCC frames read as a one-channel image
+    assert type(frames.layers[1]).__name__ == "Reshape" and frames.layers[1].output.shape == (None, 130, 13, 1)
+    assert frames.count_params() == build_cnn((130, 13, 1), 10).count_params() == 25162
+    assert build_lstm((57,), 10).layers[1].output.shape == (None, 57, 1)
+    flat = build_mlp((10, 4), 3, hidden_units=(8,))
+    assert type(flat.layers[1]).__name__ == "Flatten" and flat.count_params() == 40 * 8 + 8 + 8 * 3 + 3
+    with pytest.raises(ValueError, match="more than the 2 dimensions"):
+        build_lstm((5, 4, 3), 2)
+
+
+def test_builders_read_the_shapes_a_keras_wrapper_passes():
+    import numpy as np
+
+    meta = {"X_shape_": (100, 130, 13), "n_classes_": 4}     # scikeras' meta
+    assert build_cnn(meta=meta).output.shape == (None, 4) and build_cnn(meta=meta).input.shape == (None, 130, 13)
+    X, y = np.zeros((6, 57)), np.eye(3)[[0, 1, 2, 0, 1, 2]]  # keras.wrappers.SKLearnClassifier: X and one-hot y
+    model = build_mlp(X=X, y=y, hidden_units=(8,))
+    assert model.input.shape == (None, 57) and model.output.shape == (None, 3) and model.compiled
+    assert not build_mlp((57,), 3).compiled
+    with pytest.raises(TypeError, match="needs input_shape and n_classes"):
+        build_mlp()
 
 
 def test_lstm_defaults_are_the_seed_slides_lstm():
@@ -92,7 +118,7 @@ def _mlp(name, n_features=57):
 
 
 def test_mlp_presets_match_the_seed_summaries():
-    # comparison slides (003), on the 57-feature table: the printed totals
+    # the comparison slides, on the 57-feature table: the printed totals
     assert _mlp("wide_bn").count_params() == 765258
     assert [type(layer).__name__ for layer in _mlp("wide_bn").layers[1:4]] == ["Dense", "BatchNormalization",
                                                                               "Dropout"]
@@ -102,11 +128,11 @@ def test_mlp_presets_match_the_seed_summaries():
         ("Dense", (64,), 16448), ("Dropout", (64,), 0),
         ("Dense", (10,), 650),
     ]
-    # course slides (000): 512-256-128-64-32, dropout 0.2 after each
+    # the course slides: 512-256-128-64-32, dropout 0.2 after each
     deep = _mlp("deep")
     assert [layer.output.shape[-1] for layer in deep.layers[1::2]] == [512, 256, 128, 64, 32, 10]
     assert all(layer.get_config()["rate"] == 0.2 for layer in deep.layers[2::2])
-    # the 264-feature report (001): Dense 128 elu -> softmax
+    # the 264-feature report: Dense 128 elu -> softmax
     minimal = _mlp("minimal", 264)
     assert _summary(minimal) == [("Dense", (128,), 264 * 128 + 128), ("Dense", (10,), 1290)]
     assert minimal.layers[1].get_config()["activation"] == "elu"
