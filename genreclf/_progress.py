@@ -23,4 +23,4 @@ def progress_bar(total, *, desc, unit, verbose):
 
     return tqdm(total=total, desc=desc, unit=f" {unit}", disable=not verbose, leave=True, dynamic_ncols=True,
                 bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt}{unit} "
-                           "[{elapsed}<{remaining}, {rate_fmt}]")
+                           "[{elapsed}<{remaining}, {rate_noinv_fmt}]")
