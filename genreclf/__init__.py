@@ -17,15 +17,17 @@ _EXPORTS = {
                           "SequenceScaler"],
     "genreclf.features.musicnn": ["MusicnnEmbedding", "MusicnnTagger"],
     "genreclf.models": ["CNNClassifier", "LSTMClassifier", "MLPClassifier", "SegmentClassifier",
-                        "RejectOptionClassifier"],
+                        "RejectOptionClassifier", "KerasWrapperClassifier", "WindowedClassifier"],
     "genreclf.datasets": ["load_gtzan_features", "load_feature_table", "gtzan_split", "ArtistFilteredSplit",
                           "track_id", "load_audio_folder", "gtzan_table", "fetch_gtzan", "get_data_home",
                           "segment_table"],
     "genreclf.baselines": ["make_baselines"],
     "genreclf.evaluation": ["benchmark"],
+    "genreclf.prediction": ["predict_files", "default_model"],
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
-_SUBMODULES = {"audio", "features", "models", "segments", "datasets", "baselines", "evaluation", "plotting", "cli"}
+_SUBMODULES = {"audio", "features", "models", "segments", "datasets", "baselines", "evaluation", "prediction",
+               "plotting", "cli"}
 
 __all__ = sorted(_WHERE)
 

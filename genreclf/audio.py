@@ -11,7 +11,7 @@ import numpy as np
 from ._defaults import SR
 
 __all__ = ["AudioLoadError", "AudioLoadWarning", "load_audio", "check_signal", "unreadable_reason", "describe",
-           "clip_length", "AUDIO_EXTENSIONS"]
+           "clip_length", "iter_windows", "AUDIO_EXTENSIONS"]
 
 #: File name extensions of the audio formats genreclf looks for in folders (case-insensitive); libsndfile
 #: decodes them all.
@@ -212,13 +212,7 @@ def load_audio(source, *, sr=SR, orig_sr=None, offset=0.0, duration=None, mono=T
             start = int(round(offset * native))
             stop = None if duration is None else start + int(round(duration * native))
             y = y[..., start:stop]
-        if mono and y.ndim == 2:
-            y = y.mean(axis=0) if y.shape[0] > 1 else y[0]
-        if sr is not None and native != sr and y.shape[-1] > 0:
-            import librosa
-
-            y = librosa.resample(y, orig_sr=native, target_sr=sr, res_type="soxr_hq")
-        sr = sr or native
+        y, sr = _mono_at(y, native, sr, mono)
         if duration is not None:
             import librosa
 
@@ -228,6 +222,72 @@ def load_audio(source, *, sr=SR, orig_sr=None, offset=0.0, duration=None, mono=T
         raise
     except Exception as err:  # soundfile, librosa and numpy raise many types; name the file and keep the cause
         raise AudioLoadError(f"cannot load {describe(source)}: {err}") from err
+
+
+def _mono_at(y, native, sr, mono=True):
+    """Channels-first samples at ``native`` Hz → (mono if asked) samples at ``sr`` Hz (``None``: ``native``)."""
+    if mono and y.ndim == 2:
+        y = y.mean(axis=0) if y.shape[0] > 1 else y[0]
+    if sr is not None and native != sr and y.shape[-1] > 0:
+        import librosa
+
+        y = librosa.resample(y, orig_sr=native, target_sr=sr, res_type="soxr_hq")
+    return y, sr or native
+
+
+def iter_windows(path, duration, *, sr=SR):
+    """Decode an audio file one window of ``duration`` seconds at a time: memory holds one window, not the file.
+
+    Every full window from the start of the file is yielded, mono at ``sr`` Hz, ``round(duration * sr)`` samples
+    long (each resampled on its own); a file shorter than one window is one shorter window; the rest after the last
+    full window, shorter than a window, is left out (it is never more than ``duration`` seconds).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    duration : float > 0
+        Window length in seconds.
+    sr : int > 0
+
+    Yields
+    ------
+    np.ndarray [shape=(round(duration * sr),)], float32
+
+    Raises
+    ------
+    AudioLoadError
+        The file cannot be read (raised when the generator is advanced), naming the file and the cause.
+
+    Examples
+    --------
+    >>> import os, tempfile, numpy as np, soundfile as sf
+    >>> path = os.path.join(tempfile.mkdtemp(), "long.wav")
+    >>> sf.write(path, np.full(5 * 44100 + 100, 0.1, dtype=np.float32), 44100)   # 5 s at 44.1 kHz
+    >>> [w.shape for w in iter_windows(path, 2.0, sr=22050)]
+    [(44100,), (44100,)]
+    """
+    import soundfile as sf
+
+    if not duration > 0:
+        raise ValueError(f"duration={duration!r} must be a positive number of seconds")
+    try:
+        _check_exists(path)
+        _check_riff(path)
+        with sf.SoundFile(os.fspath(path)) as f:
+            size = int(round(duration * f.samplerate))
+            first = True
+            while True:
+                block = f.read(frames=size, dtype="float32", always_2d=True).T  # (channels, samples)
+                if block.shape[-1] == 0 or (block.shape[-1] < size and not first):
+                    return
+                yield np.ascontiguousarray(_mono_at(block, f.samplerate, sr)[0], dtype=np.float32)
+                if block.shape[-1] < size:
+                    return
+                first = False
+    except AudioLoadError:
+        raise
+    except Exception as err:  # soundfile raises several types; name the file and keep the cause
+        raise AudioLoadError(f"cannot load {describe(path)}: {err}") from err
 
 
 def check_signal(y, *, min_samples=1, source=None):

@@ -22,7 +22,7 @@ import sys
 import time
 import warnings
 
-import numpy as np
+from ._defaults import SR
 
 __all__ = ["main", "DEFAULT_MODELS"]
 
@@ -164,63 +164,69 @@ def _cmd_extract(args):
 
 def _cmd_train(args):
     import joblib
-    from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold, StratifiedKFold
-    from sklearn.pipeline import Pipeline
 
     from .baselines import make_baselines
-    from .features.gtzan import GTZANFeatures
+    from .prediction import fit_audio_model
 
     (name,) = _models([args.model])
     if name in ("cnn", "lstm"):
         raise CLIError(f"--model {name} takes 3-D frames: train it from Python", status=2)
     if args.threshold is not None:
         _check_threshold(args.threshold)
-    data = _load_data(args.data, n_jobs=args.n_jobs, verbose=0 if args.quiet else 1)
-    if data.kind == "table":
-        raise CLIError(f"{data.source!r} is not a GTZAN feature table: train needs the 57 GTZAN columns so that "
-                       "predict can compute them from audio")
-    if data.kind == "3s":
-        raise CLIError("training on 3-second segment rows is not supported by the command yet: use the 30 s table "
-                       "or an audio folder, or SegmentClassifier from Python")
+    if args.segments is not None and args.segments < 1:
+        raise CLIError(f"--segments {args.segments} must be a positive number", status=2)
+    data = _training_data(args)
     baselines = make_baselines([name], random_state=args.random_state)
-    model, grid = baselines[name], baselines.param_grids[name]
     try:
-        if args.tune and grid:
-            cv = (StratifiedGroupKFold(5, shuffle=True, random_state=args.random_state) if data.groups is not None
-                  else StratifiedKFold(5, shuffle=True, random_state=args.random_state))
-            search = GridSearchCV(model, grid, cv=cv, n_jobs=args.n_jobs)
-            search.fit(data.data, data.target, groups=data.groups)
-            model = search.best_estimator_
-            print(f"best parameters: {search.best_params_} (5-fold accuracy {search.best_score_:.3f})",
-                  file=sys.stderr)
-        else:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", FutureWarning)
-                model.fit(data.data, data.target)
+        model, search = fit_audio_model(baselines[name], data.data, data.target, groups=data.groups,
+                                        param_grid=baselines.param_grids[name] if args.tune else None,
+                                        window=data.window, threshold=args.threshold,
+                                        random_state=args.random_state, n_jobs=args.n_jobs)
     except ValueError as err:
         raise CLIError(str(err)) from None
-    if args.threshold is not None:
-        model = _reject_option(model, args.threshold)
-    pipeline = Pipeline([("features", GTZANFeatures()), ("model", model)])
+    if search is not None:
+        print(f"best parameters: {search.best_params_} (5-fold accuracy {search.best_score_:.3f})", file=sys.stderr)
     try:
-        joblib.dump(pipeline, args.out)
+        joblib.dump(model, args.out)
     except OSError as err:
         raise CLIError(f"cannot write {args.out!r}: {err.strerror or err}") from None
-    print(f"trained {name} on {len(data.target)} clips from {data.source}; saved to {args.out} (a scikit-learn "
-          "Pipeline: GTZANFeatures → model; joblib.load(path).predict([audio files]))", file=sys.stderr)
+    unit = f"clips of {data.data.shape[1]} segments" if data.data.ndim == 3 else "clips"
+    print(f"trained {name} on {len(data.target)} {unit} from {data.source}; saved to {args.out} (it classifies "
+          f"audio files in windows of {data.window:g} s: joblib.load(path).predict([audio files]), or genreclf "
+          f"predict FILE... --model {args.out})", file=sys.stderr)
     return 0
 
 
-def _reject_option(fitted, threshold):
-    """``fitted`` behind a reject option at ``threshold``, without refitting it (a RejectOptionClassifier whose
-    threshold is replaced, or one around the frozen model)."""
-    from sklearn.frozen import FrozenEstimator
+def _training_data(args):
+    """The features to train on: (n_clips, 57), or (n_clips, n_segments, 57) for a 3 s table or --segments."""
+    import numpy as np
 
-    from .models.segment import RejectOptionClassifier
+    from .audio import clip_length
+    from .datasets import load_audio_folder
+    from .segments import stack_segments
 
-    if isinstance(fitted, RejectOptionClassifier):
-        return fitted.set_params(threshold=threshold)
-    return RejectOptionClassifier(FrozenEstimator(fitted), threshold=threshold).fit(None, None)
+    if args.data not in (None, "30s") and os.path.isdir(args.data):
+        data = _load_data(args.data, n_segments=args.segments, n_jobs=args.n_jobs, verbose=0 if args.quiet else 1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # unreadable files were reported while extracting
+            lengths = [clip_length(p) for p in load_audio_folder(args.data).filenames]
+        data.window = round(float(np.median(lengths)) / SR, 1)  # the training clips' length
+    else:
+        data = _load_data(args.data)
+        data.window = 30.0
+    if data.kind == "table":
+        raise CLIError(f"{data.source!r} is not a GTZAN feature table: train needs the 57 GTZAN columns so that "
+                       "predict can compute them from audio")
+    if data.kind == "30s" and args.segments is not None:
+        raise CLIError(f"--segments needs a 3-second table or an audio folder: {data.source} has one row per clip",
+                       status=2)
+    if data.kind == "3s":  # one row per segment: back to one row per clip, so that clips vote over segments
+        X3, tracks, labels = stack_segments(data.data, data.groups, data.target, incomplete="nan")
+        if args.segments is not None and args.segments != X3.shape[1]:
+            raise CLIError(f"--segments {args.segments}: {data.source} has {X3.shape[1]} segments per clip",
+                           status=2)
+        data.data, data.target, data.groups = X3, labels, tracks
+    return data
 
 
 def _check_threshold(threshold):
@@ -230,58 +236,46 @@ def _check_threshold(threshold):
 
 def _cmd_predict(args):
     import joblib
-    import pandas as pd
 
-    from .audio import AudioLoadWarning
+    from .prediction import DEFAULT_MODEL, DEFAULT_MODEL_ACCURACY, default_model, predict_files
 
-    if not os.path.isfile(args.model):
-        raise CLIError(f"--model {args.model!r}: no such file (make one with 'genreclf train ... --out "
-                       f"{args.model}')")
-    try:
-        pipeline = joblib.load(args.model)
-    except Exception as err:  # unpickling raises many kinds
-        raise CLIError(f"--model {args.model!r} is not a model saved by 'genreclf train' ({type(err).__name__}: "
-                       f"{err})") from None
-    if not (hasattr(pipeline, "steps") and hasattr(pipeline[-1], "predict_proba")):
-        raise CLIError(f"--model {args.model!r} is not a model saved by 'genreclf train' (expected a Pipeline "
-                       "whose last step has predict_proba)")
     if args.threshold is not None:
         _check_threshold(args.threshold)
-    missing = [f for f in args.files if not os.path.isfile(f)]
-    for f in missing:
-        _note(f"{f!r}: no such file")
-    files = [f for f in args.files if f not in missing]
-    failed = len(missing)
-    rows = []
-    if files:
-        features = pipeline[:-1].set_params(features__on_error="nan", features__n_jobs=args.n_jobs)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            X = features.transform(files)
-        causes = {i: cause for w in caught if isinstance(w.message, AudioLoadWarning)
-                  for i, _, cause in w.message.failures}
-        good = np.array([np.isfinite(row).all() for row in X])
-        for i in np.flatnonzero(~good):
-            _note(f"cannot use {files[i]!r}: {causes.get(i, 'its features are not finite')}")
-            failed += 1
-        if good.any():
-            model = pipeline[-1]
-            if args.threshold is not None:
-                model = _reject_option(model, args.threshold)
-            proba = model.predict_proba(X[good])
-            genre = model.predict(X[good])
-            for f, g, row in zip(np.asarray(files, dtype=object)[good], genre, proba):
-                rows.append({"file": f, "genre": g, "probability": float(row.max()),
-                             **{str(c): float(v) for c, v in zip(model.classes_, row)}})
-    if rows:
-        table = pd.DataFrame(rows)
-        shown = table[["file", "genre", "probability"]].copy()
+    if args.window is not None and not args.window > 0:
+        raise CLIError(f"--window {args.window} must be a positive number of seconds", status=2)
+    if args.model is None:
+        model = default_model()
+        print(f"model: the default, {DEFAULT_MODEL} fitted on the bundled GTZAN 30 s table; expected accuracy on "
+              f"new artists: {100 * DEFAULT_MODEL_ACCURACY:.0f}% (the artist-filtered GTZAN split)", file=sys.stderr)
+    else:
+        if not os.path.isfile(args.model):
+            raise CLIError(f"--model {args.model!r}: no such file (make one with 'genreclf train ... --out "
+                           f"{args.model}', or leave --model out to use the default model)")
+        try:
+            model = joblib.load(args.model)
+        except Exception as err:  # unpickling raises many kinds
+            raise CLIError(f"--model {args.model!r} is not a model saved by 'genreclf train' "
+                           f"({type(err).__name__}: {err})") from None
+        if not hasattr(model, "predict_proba"):
+            raise CLIError(f"--model {args.model!r} is not a model saved by 'genreclf train' (it has no "
+                           "predict_proba)")
+        print(f"model: {args.model}", file=sys.stderr)
+    try:
+        table = predict_files(args.files, model, window=args.window, threshold=args.threshold, n_jobs=args.n_jobs)
+    except TypeError as err:
+        raise CLIError(f"--model {args.model!r}: {err}") from None
+    failed = table["error"].notna()
+    for file, error in table.loc[failed, ["file", "error"]].itertuples(index=False):
+        _note(f"cannot classify {file!r}: {error}")
+    done = table[~failed]
+    if len(done):
+        shown = done[["file", "genre", "probability", "windows"]].copy()
         shown["probability"] = shown["probability"].map(lambda v: f"{v:.3f}")
         print(shown.to_string(index=False))
         if args.out:
-            _write_csv(table, args.out)
-    if failed:
-        raise CLIError(f"{failed} of {len(args.files)} file(s) could not be classified")
+            _write_csv(done.drop(columns="error"), args.out)
+    if failed.any():
+        raise CLIError(f"{int(failed.sum())} of {len(table)} file(s) could not be classified")
     return 0
 
 
@@ -333,6 +327,9 @@ def _parser():
     t.add_argument("--data", default="30s", help="30s (default), a GTZAN features CSV, or an audio folder")
     t.add_argument("--model", default="ensemble", help="baseline name (default: ensemble)")
     t.add_argument("--tune", action="store_true", help="grid-search the model's parameters (5-fold CV) first")
+    t.add_argument("--segments", type=int, default=None,
+                   help="train on this many 3-second segments per clip, which vote (an audio folder; a 3 s table "
+                        "has its own)")
     t.add_argument("--threshold", type=float, default=None,
                    help="reject option: answer 'unknown' when the top probability is below this")
     t.add_argument("--out", required=True, help="output file, e.g. model.joblib")
@@ -342,10 +339,14 @@ def _parser():
     t.set_defaults(run=_cmd_train)
 
     p = sub.add_parser("predict", help="predict the genre of audio files",
-                       description="Print the genre and its probability for each audio file; --out writes every "
-                                   "class probability as CSV.")
-    p.add_argument("files", nargs="+", help="audio files")
-    p.add_argument("--model", required=True, help="a model saved by 'genreclf train'")
+                       description="Print the genre, its probability and how many windows voted for each audio file "
+                                   "(a file is cut into windows of the training clips' length, 30 s, whose "
+                                   "probabilities are averaged); --out writes every class probability as CSV.")
+    p.add_argument("files", nargs="+", help="audio files (WAV, FLAC, MP3, OGG...) of any length")
+    p.add_argument("--model", default=None, help="a model saved by 'genreclf train' (default: the default model, "
+                                                 "fitted on the bundled GTZAN table on first use)")
+    p.add_argument("--window", type=float, default=None,
+                   help="window length in seconds (default: the model's training clip length, 30 s)")
     p.add_argument("--threshold", type=float, default=None,
                    help="reject option: 'unknown' when the top probability is below this")
     p.add_argument("--out", help="write the probabilities of every class as CSV")

@@ -30,6 +30,7 @@ from sklearn.base import clone, is_classifier
 
 from ._deprecation import deprecate_positional_args
 from ._progress import progress_bar
+from .models.wrappers import as_classifier
 from .segments import aggregate_tracks, one_hot, track_labels
 
 __all__ = ["benchmark", "pick_models", "format_leaderboard", "METRICS", "PROTOCOLS"]
@@ -121,8 +122,10 @@ def _resolve_estimators(estimators, random_state):
         else:
             raise TypeError(f"estimators[{name!r}] must be an estimator or (estimator, param_grid); "
                             f"got {type(value).__name__}")
+        est = as_classifier(est)  # a Keras wrapper for scikit-learn gets its classifier tag and probabilities back
         if not is_classifier(est):
-            raise TypeError(f"estimators[{name!r}] ({type(est).__name__}) is not a classifier")
+            raise TypeError(f"estimators[{name!r}] ({type(est).__name__}) is not a classifier: scikit-learn's tags "
+                            "do not say estimator_type='classifier'")
         out[str(name)] = (est, dict(grid or {}))
     return out
 

@@ -173,10 +173,11 @@ def stack_segments(rows, groups, y=None, *, n_segments=None, incomplete="raise")
         Row labels; a track's label is its first row's.
     n_segments : int > 0 or None, default=None
         Segments per track; ``None``: the most rows any track has.
-    incomplete : {"raise", "drop"}, default="raise"
+    incomplete : {"raise", "drop", "nan"}, default="raise"
         What to do with a track that has fewer than ``n_segments`` rows (the published 3-second table has a few
-        tracks of 9 segments): raise an error naming it, or leave it out. Tracks with more rows keep their first
-        ``n_segments``.
+        tracks of 9 segments): raise an error naming it, leave it out, or fill its missing segments with NaN (which
+        :class:`~genreclf.models.SegmentClassifier` leaves out of its vote). Tracks with more rows keep their
+        first ``n_segments``.
 
     Returns
     -------
@@ -197,8 +198,8 @@ def stack_segments(rows, groups, y=None, *, n_segments=None, incomplete="raise")
     """
     rows = np.asarray(rows)
     groups = _as_groups(groups, len(rows))
-    if incomplete not in ("raise", "drop"):
-        raise ValueError(f"incomplete={incomplete!r} is not valid: use 'raise' or 'drop'")
+    if incomplete not in ("raise", "drop", "nan"):
+        raise ValueError(f"incomplete={incomplete!r} is not valid: use 'raise', 'drop' or 'nan'")
     tracks, inverse, counts = np.unique(groups, return_inverse=True, return_counts=True)
     n = int(counts.max()) if n_segments is None else _positive_int(n_segments, "n_segments")
     short = counts < n
@@ -208,10 +209,15 @@ def stack_segments(rows, groups, y=None, *, n_segments=None, incomplete="raise")
                          f"({counts[first]}); pass incomplete='drop' to leave them out, or a smaller n_segments")
     order = np.argsort(inverse, kind="stable")          # rows grouped by track, in their order within a track
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    keep = np.flatnonzero(~short)
-    index = order[starts[keep][:, np.newaxis] + np.arange(n)]
+    keep = np.flatnonzero(~short) if incomplete == "drop" else np.arange(len(tracks))
+    position = np.minimum(np.arange(n), counts[keep][:, np.newaxis] - 1)  # a short track repeats its last row ...
+    index = order[starts[keep][:, np.newaxis] + position]
     labels = None if y is None else np.asarray(y)[index[:, 0]]
-    return rows[index], tracks[keep], labels
+    segments = rows[index]
+    if incomplete == "nan" and short.any():  # ... which is then blanked out
+        segments = segments.astype(np.result_type(segments.dtype, np.float32))
+        segments[np.arange(n) >= counts[keep][:, np.newaxis]] = np.nan
+    return segments, tracks[keep], labels
 
 
 def flatten_segments(segments, tracks=None):

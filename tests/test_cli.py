@@ -142,9 +142,10 @@ def test_extract_train_predict_on_real_audio(capsys, tmp_path, audio_dir, subset
     assert status == 0, err
     assert all(Path(c).as_posix() in out or c in out for c in clips)
     table = pd.read_csv(probs)
-    assert list(table.columns[:3]) == ["file", "genre", "probability"] and table.shape == (3, 13)
-    np.testing.assert_allclose(table.iloc[:, 3:].sum(axis=1), 1.0, rtol=1e-6)
-    assert (table["probability"] == table.iloc[:, 3:].max(axis=1)).all()
+    assert list(table.columns[:4]) == ["file", "genre", "probability", "windows"] and table.shape == (3, 14)
+    assert (table["windows"] == 1).all()  # a 30 s clip is one window of the training length
+    np.testing.assert_allclose(table.iloc[:, 4:].sum(axis=1), 1.0, rtol=1e-6)
+    assert (table["probability"] == table.iloc[:, 4:].max(axis=1)).all()
 
     # the reject option
     status, out, err = _run(capsys, "predict", clips[0], "--model", str(model), "--threshold", "1.0")
@@ -160,19 +161,18 @@ def test_extract_train_predict_on_real_audio(capsys, tmp_path, audio_dir, subset
 def test_train_with_threshold_saves_a_reject_option_model(capsys, tmp_path):
     import joblib
 
-    from genreclf.models import RejectOptionClassifier
+    from genreclf.models import RejectOptionClassifier, WindowedClassifier
 
     model = tmp_path / "m.joblib"
     status, _, err = _run(capsys, "train", "--model", "naive_bayes", "--threshold", "0.5", "--out", str(model),
                           "--quiet")
     assert status == 0, err
-    pipeline = joblib.load(model)
-    assert isinstance(pipeline[-1], RejectOptionClassifier) and pipeline[-1].threshold == 0.5
-    from genreclf.datasets import load_gtzan_features
-
-    X = load_gtzan_features().data[:20]
-    pred = pipeline[-1].predict(X)
-    assert len(pred) == 20
+    saved = joblib.load(model)
+    assert isinstance(saved, RejectOptionClassifier) and saved.threshold == 0.5
+    assert isinstance(saved.estimator_.estimator, WindowedClassifier)  # it takes audio files, in 30 s windows
+    noise = np.random.default_rng(0).normal(scale=0.1, size=(3, 30 * 22050)).astype(np.float32)
+    pred = saved.predict(list(noise))
+    assert len(pred) == 3 and set(pred) <= set(saved.classes_) | {"unknown"}
 
 
 def test_predict_refuses_a_file_that_is_not_a_model(capsys, tmp_path):
@@ -192,3 +192,53 @@ def test_console_script_runs():
     assert "naive_bayes" in done.stdout and "artist-filtered split" in done.stdout
     done = subprocess.run([str(script), "benchmark", "--data", "missing.csv"], capture_output=True, text=True)
     assert done.returncode == 1 and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+
+
+def test_predict_without_a_model_uses_the_default_and_says_what_to_expect(capsys, tmp_path, monkeypatch,
+                                                                          subset_paths):
+    monkeypatch.setenv("GENRECLF_DATA", str(tmp_path / "home"))
+    status, out, err = _run(capsys, "predict", subset_paths[0], subset_paths[-1])
+    assert status == 0, err
+    assert "model: the default" in err and "expected accuracy on new artists" in err and "artist-filtered" in err
+    assert "windows" in out and Path(subset_paths[0]).name in out
+    assert list((tmp_path / "home" / "models").glob("default-*.joblib"))  # fitted once, then reused
+
+
+def test_train_on_segments_votes_and_predict_windows_a_long_file(capsys, tmp_path, shared_dir, subset_paths):
+    import joblib
+
+    from genreclf.audio import load_audio
+    from genreclf.models import SegmentClassifier
+
+    model = tmp_path / "segments.joblib"
+    status, _, err = _run(capsys, "train", "--data", str(shared_dir / "data" / "features_3_sec_partial.csv"),
+                          "--model", "logistic_regression", "--out", str(model), "--quiet")
+    assert status == 0, err
+    assert "clips of 10 segments" in err
+    pipeline = joblib.load(model).estimator_.estimator
+    assert pipeline[0].n_segments == 10 and isinstance(pipeline[-1], SegmentClassifier)
+    rock = [p for p in subset_paths if Path(p).parent.name == "rock"][:2]
+    song = tmp_path / "two_clips.wav"
+    import soundfile as sf
+
+    sf.write(song, np.concatenate([load_audio(p, duration=30.0)[0] for p in rock]), 22050)
+    status, out, err = _run(capsys, "predict", str(song), "--model", str(model))
+    assert status == 0, err
+    line = next(line for line in out.splitlines() if "two_clips.wav" in line)
+    assert line.split()[-1] == "2" and line.split()[1] in ("classical", "jazz", "rock")  # 2 windows voted
+    status, out, err = _run(capsys, "predict", str(song), "--model", str(model), "--window", "60")
+    assert status == 0 and next(line for line in out.splitlines() if "two_clips" in line).split()[-1] == "1"
+
+
+def test_train_on_an_audio_folder_with_segments(capsys, tmp_path, audio_dir):
+    import joblib
+
+    model = tmp_path / "folder.joblib"
+    status, _, err = _run(capsys, "train", "--data", str(audio_dir), "--segments", "3", "--model", "naive_bayes",
+                          "--out", str(model), "--quiet")
+    assert status == 0, err
+    assert "jazz.00054.wav" in err  # the corrupt clip is named, and left out
+    saved = joblib.load(model)
+    assert saved.window == 30.0 and saved.estimator_.estimator[0].n_segments == 3
+    status, _, err = _run(capsys, "train", "--data", "30s", "--segments", "3", "--out", str(model))
+    assert "--segments needs a 3-second table or an audio folder" in _one_error_line(err, status, 2)

@@ -53,7 +53,7 @@ from . import networks
 from .networks import MLP_PRESETS, import_keras
 
 __all__ = ["BaseKerasClassifier", "CNNClassifier", "LSTMClassifier", "MLPClassifier", "seeded",
-           "pack_keras_model", "unpack_keras_model"]
+           "tf_determinism_restored", "pack_keras_model", "unpack_keras_model"]
 
 #: Rows per forward pass at predict time. Every pass is this full size (the last one padded with zero rows): float32
 #: kernels round a row differently when it falls in the ragged tail of a batch, so a fixed, full batch is what makes
@@ -89,17 +89,31 @@ def seeded(seed):
         return
     keras = import_keras()
     py_state, np_state = random.getstate(), np.random.get_state()  # noqa: NPY002 - Keras seeds the legacy global
+    with tf_determinism_restored():
+        keras.utils.set_random_seed(int(seed))
+        if keras.backend.backend() == "tensorflow":
+            import tensorflow as tf
+            tf.config.experimental.enable_op_determinism()
+        try:
+            yield
+        finally:
+            random.setstate(py_state)
+            np.random.set_state(np_state)  # noqa: NPY002
+
+
+@contextmanager
+def tf_determinism_restored():
+    """Inside the block TensorFlow's op determinism may be switched on; after it, it is off again if it was off.
+
+    Unseeded random ops fail while it is on ("Random ops require a seed"), so a fit that leaves it on breaks every
+    later unseeded Keras model. scikeras 0.13 can: it sets ``TF_DETERMINISTIC_OPS=1`` before asking TensorFlow
+    whether determinism was on, and TensorFlow, asked for the first time, answers from that variable.
+    """
     tf_config = _tf_determinism_config()
     was_deterministic = tf_config.is_op_determinism_enabled() if tf_config is not None else None
-    keras.utils.set_random_seed(int(seed))
-    if keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
-        tf.config.experimental.enable_op_determinism()
     try:
         yield
     finally:
-        random.setstate(py_state)
-        np.random.set_state(np_state)  # noqa: NPY002
         if tf_config is not None and not was_deterministic:
             tf_config.disable_op_determinism()
 

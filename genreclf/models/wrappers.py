@@ -1,0 +1,159 @@
+"""Your own Keras model in genreclf's tools: scikeras' ``KerasClassifier`` and Keras' ``SKLearnClassifier``.
+
+genreclf's own networks (:class:`~genreclf.models.CNNClassifier` and its siblings) are scikit-learn classes written
+for genreclf, not scikeras subclasses. A model you already wrapped for scikit-learn works in genreclf too: wrap it in
+:class:`KerasWrapperClassifier`, or give it as it is to :func:`~genreclf.evaluation.benchmark` and
+:class:`~genreclf.models.SegmentClassifier`, which do that for you (:func:`as_classifier`). Two things need mending:
+
+- **The classifier tag.** scikeras 0.13 declares itself a classifier the way scikit-learn < 1.6 read it (an
+  ``_estimator_type`` attribute). scikit-learn >= 1.6 reads tags, finds none, and ``is_classifier`` is False:
+  ``cross_val_score`` then splits with plain ``KFold`` (not ``StratifiedKFold``) and ``benchmark`` would refuse
+  the model. Wrapped, it is a classifier again.
+- **Probabilities.** ``keras.wrappers.SKLearnClassifier`` has no ``predict_proba``, which the track vote
+  (mean of segment probabilities) and the log loss need. Wrapped, ``predict_proba`` is its fitted Keras model's
+  output, a softmax over ``classes_``.
+- **Cloning.** ``keras.wrappers.SKLearnClassifier.__sklearn_clone__`` (Keras 3.15) leaves out ``fit_kwargs``, so
+  every clone that ``cross_val_score`` or ``GridSearchCV`` makes trains one epoch, silently. Wrapped (and inside
+  ``SegmentClassifier``), it is copied with all its parameters (:func:`clone_estimator`).
+
+genreclf's network builders serve as the wrappers' ``model=`` (see :mod:`genreclf.models.networks`).
+"""
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.utils.validation import check_is_fitted
+
+from .._persistence import VersionStampMixin
+from .classifiers import tf_determinism_restored
+
+__all__ = ["KerasWrapperClassifier", "as_classifier", "is_keras_wrapper", "clone_estimator"]
+
+#: (module prefix, class name) of the Keras wrappers for scikit-learn that genreclf mends.
+_WRAPPERS = (("scikeras.", "KerasClassifier"), ("keras.", "SKLearnClassifier"))
+
+
+def is_keras_wrapper(estimator):
+    """Whether ``estimator`` is scikeras' ``KerasClassifier`` or Keras' ``SKLearnClassifier`` (or a subclass)."""
+    return any(cls.__module__.startswith(module) and cls.__name__ == name
+               for cls in type(estimator).__mro__ for module, name in _WRAPPERS)
+
+
+def clone_estimator(estimator):
+    """``sklearn.base.clone(estimator)``, except that a Keras wrapper keeps all its parameters.
+
+    ``keras.wrappers.SKLearnClassifier`` clones itself without its ``fit_kwargs`` (so with one epoch): here it is
+    rebuilt from ``get_params`` instead, each parameter cloned as scikit-learn would.
+
+    Examples
+    --------
+    >>> from keras.wrappers import SKLearnClassifier
+    >>> from genreclf.models import build_mlp
+    >>> clone_estimator(SKLearnClassifier(model=build_mlp, fit_kwargs={"epochs": 30})).fit_kwargs
+    {'epochs': 30}
+    """
+    if is_keras_wrapper(estimator):
+        params = estimator.get_params(deep=False)
+        return type(estimator)(**{k: clone(v, safe=False) for k, v in params.items()})
+    return clone(estimator)
+
+
+def as_classifier(estimator):
+    """``estimator`` itself, or a Keras wrapper inside :class:`KerasWrapperClassifier`; used by genreclf's tools.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> lr = LogisticRegression()
+    >>> as_classifier(lr) is lr
+    True
+    """
+    if is_keras_wrapper(estimator):
+        return KerasWrapperClassifier(estimator)
+    return estimator
+
+
+class KerasWrapperClassifier(VersionStampMixin, MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
+    """A Keras wrapper for scikit-learn as a complete classifier: the classifier tag, and ``predict_proba``.
+
+    Parameters
+    ----------
+    estimator : scikeras.wrappers.KerasClassifier or keras.wrappers.SKLearnClassifier
+        Fitted (a clone) on ``X, y``. Its Keras model must end in a softmax over the classes.
+
+    Attributes
+    ----------
+    estimator_ : estimator
+        The fitted clone.
+    classes_ : np.ndarray of shape (n_classes,)
+    n_features_in_ : int
+        When the wrapper has it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from keras.wrappers import SKLearnClassifier
+    >>> from genreclf.models import build_mlp
+    >>> X = np.random.default_rng(0).normal(size=(40, 5)).astype("float32")
+    >>> y = np.repeat(["jazz", "rock"], 20)
+    >>> X[y == "rock"] += 1.0
+    >>> wrapper = SKLearnClassifier(model=build_mlp, model_kwargs={"hidden_units": (8,)},
+    ...                             fit_kwargs={"epochs": 3, "verbose": 0})
+    >>> clf = KerasWrapperClassifier(wrapper).fit(X, y)
+    >>> clf.predict_proba(X[:2]).shape, clf.classes_.tolist()
+    ((2, 2), ['jazz', 'rock'])
+    """
+
+    def __init__(self, estimator):
+        self.estimator = estimator
+
+    def fit(self, X, y, **fit_params):
+        """Fit a clone of ``estimator``; ``fit_params`` (e.g. ``sample_weight``) go to its ``fit``.
+
+        Returns
+        -------
+        self
+        """
+        if not (hasattr(self.estimator, "fit") and hasattr(self.estimator, "predict")):
+            raise TypeError("KerasWrapperClassifier wraps a scikit-learn wrapper of a Keras model (scikeras' "
+                            "KerasClassifier or keras.wrappers.SKLearnClassifier), got "
+                            f"{type(self.estimator).__name__}")
+        with tf_determinism_restored():
+            self.estimator_ = clone_estimator(self.estimator).fit(X, y, **fit_params)
+        if not hasattr(self.estimator_, "predict_proba") and not hasattr(self.estimator_, "model_"):
+            raise TypeError(f"{type(self.estimator).__name__} has neither predict_proba nor a fitted Keras model_ "
+                            "to take probabilities from: use scikeras' KerasClassifier or keras.wrappers."
+                            "SKLearnClassifier, whose model ends in a softmax")
+        self.classes_ = np.asarray(self.estimator_.classes_)
+        if hasattr(self.estimator_, "n_features_in_"):
+            self.n_features_in_ = self.estimator_.n_features_in_
+        return self
+
+    def predict_proba(self, X):
+        """Class probabilities, shape (n_samples, n_classes), columns in the order of ``classes_``.
+
+        The wrapper's own ``predict_proba`` when it has one (scikeras), else its fitted Keras model's softmax
+        output (Keras' ``SKLearnClassifier``, whose one-hot targets follow ``classes_``).
+        """
+        check_is_fitted(self)
+        with tf_determinism_restored():
+            if hasattr(self.estimator_, "predict_proba"):
+                return np.asarray(self.estimator_.predict_proba(X), dtype=np.float64)
+            proba = np.asarray(self.estimator_.model_.predict(np.asarray(X), verbose=0), dtype=np.float64)
+        if proba.ndim != 2 or proba.shape[1] != len(self.classes_) or proba.min() < 0:
+            raise ValueError(f"the Keras model of {type(self.estimator).__name__} outputs {proba.shape[1:]} values "
+                             f"per sample (minimum {proba.min():.3g}), not {len(self.classes_)} probabilities: end "
+                             "it in a softmax over the classes")
+        return proba / proba.sum(axis=1, keepdims=True)
+
+    def predict(self, X):
+        """The most probable class of each sample, shape (n_samples,)."""
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    def __sklearn_clone__(self):
+        return type(self)(clone_estimator(self.estimator))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True  # scikeras accepts frames; Keras' wrapper says no itself
+        tags.non_deterministic = True
+        return tags
+

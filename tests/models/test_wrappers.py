@@ -1,0 +1,117 @@
+"""A user's own Keras model: scikeras' KerasClassifier and Keras' SKLearnClassifier in genreclf's tools."""
+import joblib
+import numpy as np
+import pytest
+from sklearn.base import is_classifier
+from sklearn.model_selection import StratifiedKFold, check_cv
+from sklearn.preprocessing import StandardScaler
+
+from genreclf import benchmark
+from genreclf.models import KerasWrapperClassifier, SegmentClassifier, as_classifier, build_mlp
+
+keras = pytest.importorskip("keras")
+LABELS = np.array(["blues", "jazz", "metal"])
+
+
+def _segments(n_per_class=12, n_segments=4, n_features=6, seed=0):
+    """Clips of ``n_segments`` segment vectors; a genre shows as a shift of one feature."""
+    rng = np.random.default_rng(seed)
+    y = np.repeat(LABELS, n_per_class)
+    X = rng.normal(size=(len(y), n_segments, n_features)).astype(np.float32)
+    for k, label in enumerate(LABELS):
+        X[y == label, :, k] += 3.0
+    return X, y
+
+
+def _scikeras():
+    wrappers = pytest.importorskip("scikeras.wrappers")
+    return wrappers.KerasClassifier(model=build_mlp, model__hidden_units=(16,), model__dropout=0.0,
+                                    loss="sparse_categorical_crossentropy", optimizer="adam", epochs=30,
+                                    batch_size=8, verbose=0, random_state=0)
+
+
+def _keras_wrapper():
+    return keras.wrappers.SKLearnClassifier(model=build_mlp, model_kwargs={"hidden_units": (16,), "dropout": 0.0},
+                                            fit_kwargs={"epochs": 30, "batch_size": 8, "verbose": 0})
+
+
+@pytest.fixture(params=["scikeras", "keras"])
+def wrapper(request):
+    return _scikeras() if request.param == "scikeras" else _keras_wrapper()
+
+
+def test_the_wrapper_is_a_classifier_with_probabilities(wrapper):
+    X, y = _segments()
+    rows = X.reshape(len(X), -1)
+    clf = KerasWrapperClassifier(wrapper)
+    assert is_classifier(clf) and isinstance(check_cv(3, y, classifier=is_classifier(clf)), StratifiedKFold)
+    clf.fit(rows, y)
+    proba = clf.predict_proba(rows)
+    assert proba.shape == (len(y), 3) and clf.classes_.tolist() == LABELS.tolist()
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+    np.testing.assert_array_equal(clf.predict(rows), clf.estimator_.predict(rows))
+    assert (clf.predict(rows) == y).mean() > 0.6
+
+
+def test_scikeras_lost_its_classifier_tag_and_as_classifier_restores_it():
+    raw = _scikeras()
+    assert not is_classifier(raw)  # scikeras 0.13 under scikit-learn >= 1.6: why genreclf wraps it
+    assert is_classifier(as_classifier(raw)) and isinstance(as_classifier(raw), KerasWrapperClassifier)
+    assert not hasattr(_keras_wrapper(), "predict_proba")  # Keras' own wrapper: why probabilities are taken
+
+
+def test_segment_classifier_votes_per_track_with_a_wrapper(wrapper):
+    X, y = _segments()
+    clf = SegmentClassifier(wrapper, segment_frames=1).fit(X, y)
+    assert isinstance(clf.estimator_, KerasWrapperClassifier)
+    proba = clf.predict_proba(X)
+    segment_proba = clf.estimator_.predict_proba(clf.segments(X)).reshape(len(X), 4, 3)
+    np.testing.assert_allclose(proba, segment_proba.mean(axis=1), rtol=1e-12)  # the mean of its 4 segments
+
+
+def test_benchmark_runs_a_wrapper_as_a_classifier_with_log_loss(wrapper):
+    X, y = _segments()
+    board = benchmark({"mine": wrapper}, X.reshape(len(X), -1), y, cv=3, tune=False)
+    row = board.iloc[0]
+    assert row["model"] == "mine" and row["protocol"] == "stratified 3-fold CV" and np.isfinite(row["log_loss_mean"])
+    assert board.attrs["confusion"][("mine", "stratified 3-fold CV")].to_numpy().sum() == len(y)
+
+
+def test_joblib_round_trip_gives_identical_probabilities(wrapper, tmp_path):
+    X, y = _segments()
+    for model in (KerasWrapperClassifier(wrapper), SegmentClassifier(wrapper, segment_frames=1)):
+        data = X if isinstance(model, SegmentClassifier) else X.reshape(len(X), -1)
+        model.fit(data, y)
+        joblib.dump(model, tmp_path / "model.joblib")
+        np.testing.assert_array_equal(joblib.load(tmp_path / "model.joblib").predict_proba(data),
+                                      model.predict_proba(data))
+
+
+def test_clones_keep_every_parameter_of_keras_wrapper():
+    """Keras' own __sklearn_clone__ drops fit_kwargs (so a clone trains one epoch): genreclf's copies keep them."""
+    from sklearn.base import clone
+
+    raw = _keras_wrapper()
+    for copy in (clone(KerasWrapperClassifier(raw)).estimator,
+                 clone(SegmentClassifier(raw, segment_frames=1)).estimator):
+        assert copy.fit_kwargs == raw.fit_kwargs and copy.model_kwargs == raw.model_kwargs
+    X, y = _segments()
+    clf = clone(KerasWrapperClassifier(raw)).fit(X.reshape(len(X), -1), y)
+    assert len(clf.estimator_.history_.history["loss"]) == 30
+
+
+def test_what_cannot_be_wrapped_is_refused_by_name():
+    with pytest.raises(TypeError, match="StandardScaler"):
+        KerasWrapperClassifier(StandardScaler()).fit(np.zeros((4, 2)), [0, 1, 0, 1])
+
+    def logits(X, y):
+        inputs = keras.Input(shape=X.shape[1:])
+        model = keras.Model(inputs, keras.layers.Dense(y.shape[1])(inputs))  # no softmax
+        model.compile(optimizer="adam", loss="mse")
+        return model
+
+    X, y = _segments()
+    rows = X.reshape(len(X), -1)
+    clf = KerasWrapperClassifier(keras.wrappers.SKLearnClassifier(model=logits, fit_kwargs={"verbose": 0}))
+    with pytest.raises(ValueError, match="end it in a softmax"):
+        clf.fit(rows, y).predict_proba(rows * 100)

@@ -1,0 +1,171 @@
+"""Predicting audio files: windows of the training length that vote, the default model, long files, every format."""
+import os
+import warnings
+
+import joblib
+import numpy as np
+import pytest
+import soundfile as sf
+from audio_files import write
+from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+
+from genreclf.audio import AudioLoadError, iter_windows, load_audio
+from genreclf.features import SpectralTransformer
+from genreclf.models import RejectOptionClassifier, WindowedClassifier
+from genreclf.prediction import DEFAULT_MODEL, DEFAULT_MODEL_ACCURACY, default_model, fit_audio_model, predict_files
+
+SR = 22050
+
+
+def _tones():
+    t = np.arange(SR) / SR
+    return [np.sin(2 * np.pi * f * t).astype(np.float32) for f in (200, 240, 280, 3000, 3400, 3800)]
+
+
+@pytest.fixture(scope="module")
+def tone_model():
+    """Bass vs treble from the spectral centroid, trained on 1 s clips: windows of 1 s."""
+    pipe = make_pipeline(SpectralTransformer(features=("spectral_centroid",), summary="mean"), LogisticRegression())
+    return WindowedClassifier(pipe, window=1.0).fit(_tones(), ["bass"] * 3 + ["treble"] * 3)
+
+
+# -- windows ---------------------------------------------------------------------------------------------------
+def test_iter_windows_decodes_one_window_at_a_time(tmp_path):
+    y = np.random.default_rng(0).normal(scale=0.1, size=5 * 44100 + 123).astype(np.float32)
+    path = write(tmp_path / "long.wav", y, sr=44100)
+    windows = list(iter_windows(path, 2.0, sr=22050))
+    assert [w.shape for w in windows] == [(44100,), (44100,)]  # the last 1 s (under a window) is left out
+    np.testing.assert_allclose(windows[1], load_audio(path, offset=2.0, duration=2.0)[0], atol=2e-3)
+    short = write(tmp_path / "short.wav", y[:44100], sr=44100)
+    assert [w.shape for w in iter_windows(short, 2.0, sr=22050)] == [(22050,)]  # shorter than a window: one
+    with pytest.raises(AudioLoadError, match="missing.wav.*file not found"):
+        list(iter_windows(tmp_path / "missing.wav", 2.0))
+
+
+def test_windows_vote_and_the_count_is_reported(tone_model):
+    low, _, _, high, _, _ = _tones()
+    song = np.concatenate([low, low, high, low, low[:SR // 2]])  # 4.5 s: 4 windows of 1 s
+    proba, n_windows = tone_model.window_votes([song])
+    assert n_windows.tolist() == [4] and tone_model.predict([song]).tolist() == ["bass"]
+    windows = tone_model.estimator_.predict_proba([low, low, high, low])
+    np.testing.assert_allclose(proba[0], windows.mean(axis=0), rtol=1e-12)  # the mean of its windows
+
+
+def test_a_silent_window_does_not_vote_and_an_all_silent_file_is_named(tone_model, tmp_path):
+    low = _tones()[0]
+    path = write(tmp_path / "gap.wav", np.concatenate([low, np.zeros(SR, np.float32), low]))
+    assert tone_model.window_votes([path])[1].tolist() == [2]
+    silent = write(tmp_path / "silent.wav", np.zeros(3 * SR, np.float32))
+    with pytest.raises(AudioLoadError, match=r"silent\.wav.*no window that can be classified.*silent"):
+        tone_model.window_votes([silent])
+
+
+def test_predict_files_reads_every_format_and_reports_failures(tone_model, tmp_path):
+    low, high = _tones()[0], _tones()[4]
+    paths = []
+    for fmt, ext, clip in (("WAV", "wav", low), ("FLAC", "flac", high), ("OGG", "ogg", low), ("MP3", "mp3", high)):
+        path = tmp_path / f"clip.{ext}"
+        sf.write(path, np.tile(clip, 3), SR, format=fmt)
+        paths.append(str(path))
+    table = predict_files(paths + [str(tmp_path / "nope.wav")], tone_model)
+    assert table["genre"].tolist()[:4] == ["bass", "treble", "bass", "treble"]
+    assert table["windows"].tolist() == [3, 3, 3, 3, 0]
+    assert table["error"][:4].isna().all() and "nope.wav" in table["error"][4] and "not found" in table["error"][4]
+    np.testing.assert_allclose(table[["bass", "treble"]][:4].sum(axis=1), 1.0)
+
+
+def test_window_and_threshold_options(tone_model, tmp_path):
+    low, high = _tones()[0], _tones()[3]
+    path = write(tmp_path / "mix.wav", np.concatenate([low, high]))
+    assert predict_files([path], tone_model, window=2.0)["windows"].tolist() == [1]
+    assert predict_files([path], tone_model, threshold=1.0)["genre"].tolist() == ["unknown"]
+    rejecting = RejectOptionClassifier(FrozenEstimator(tone_model), threshold=1.0).fit(None, None)
+    assert predict_files([path], rejecting)["genre"].tolist() == ["unknown"]
+
+
+def test_a_fitted_pipeline_is_windowed_at_30_seconds(tmp_path):
+    pipe = make_pipeline(SpectralTransformer(features=("spectral_centroid",), summary="mean"), LogisticRegression())
+    clips = [np.tile(c, 30) for c in _tones()]                      # 30 s clips
+    pipe.fit(clips, ["bass"] * 3 + ["treble"] * 3)
+    path = write(tmp_path / "ninety.wav", np.concatenate(clips[:3]))  # 90 s
+    assert predict_files([path], pipe)["windows"].tolist() == [3]
+
+
+# -- long recordings -------------------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_a_three_minute_file_is_windowed_and_voted(subset_paths, tmp_path):
+    """Six real clips of one genre in one file: six 30 s windows vote, as a model trained on 30 s clips expects."""
+    metal = [p for p in subset_paths if "/metal/" in p.replace(os.sep, "/")][:3]
+    y = np.concatenate([load_audio(p, duration=30.0)[0] for p in metal * 2])
+    path = str(tmp_path / "three_minutes.flac")
+    sf.write(path, y, SR)  # 16-bit FLAC
+    table = load_gtzan_table()
+    model, _ = fit_audio_model(_lr(), table.data, table.target)
+    result = predict_files([path], model)
+    assert result["windows"].tolist() == [6]
+    windows = model.estimator_.predict_proba([y[k * 30 * SR:(k + 1) * 30 * SR] for k in range(6)])
+    np.testing.assert_allclose(result[list(model.classes_)].to_numpy()[0], windows.mean(axis=0), atol=1e-6)
+
+
+def load_gtzan_table():
+    from genreclf.datasets import load_gtzan_features
+
+    return load_gtzan_features()
+
+
+def _lr():
+    from sklearn.preprocessing import StandardScaler
+
+    return make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
+
+
+# -- training models that take audio -----------------------------------------------------------------------------
+def test_fit_audio_model_on_segments_votes_over_segments(tmp_path):
+    rng = np.random.default_rng(0)
+    X3 = rng.normal(size=(30, 4, 57))
+    y = np.repeat(["jazz", "rock", "pop"], 10)
+    X3[y == "rock", :, 0] += 3
+    X3[0, 3] = np.nan                                                  # a clip with a missing segment
+    model, search = fit_audio_model(_lr(), X3, y, param_grid={"logisticregression__C": [0.1, 1.0]}, cv=3)
+    pipeline = model.estimator_.estimator
+    assert pipeline[0].n_segments == 4
+    assert search.best_params_["estimator__logisticregression__C"] in (0.1, 1.0)
+    assert type(pipeline[-1]).__name__ == "SegmentClassifier" and model.window == 30.0
+
+
+# -- the default model -------------------------------------------------------------------------------------------
+def test_default_model_is_fitted_once_then_loaded(tmp_path):
+    first = default_model(data_home=tmp_path)
+    cached = list((tmp_path / "models").glob("default-*.joblib"))
+    assert len(cached) == 1 and DEFAULT_MODEL in cached[0].name
+    again = default_model(data_home=tmp_path)
+    X = [np.random.default_rng(1).normal(scale=0.1, size=30 * SR).astype(np.float32)]
+    np.testing.assert_array_equal(first.predict_proba(X), again.predict_proba(X))
+    cached[0].write_bytes(b"damaged")
+    with pytest.warns(RuntimeWarning, match="cannot be used.*fitting it again"):
+        refitted = default_model(data_home=tmp_path)
+    np.testing.assert_array_equal(refitted.predict_proba(X), first.predict_proba(X))
+    assert isinstance(joblib.load(cached[0]), WindowedClassifier)
+
+
+@pytest.mark.slow
+def test_the_stated_accuracy_of_the_default_model_is_what_benchmark_measures():
+    """DEFAULT_MODEL_ACCURACY is the artist-filtered test accuracy of DEFAULT_MODEL (fitted on train + valid)."""
+    from genreclf import benchmark
+    from genreclf.baselines import make_baselines
+    from genreclf.datasets import load_gtzan_features
+
+    gtzan = load_gtzan_features()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        board = benchmark(make_baselines([DEFAULT_MODEL]), gtzan.data, gtzan.target, groups=gtzan.groups,
+                          protocol="filtered", tune=False)
+    assert board["accuracy_mean"].iloc[0] == pytest.approx(DEFAULT_MODEL_ACCURACY, abs=0.0005)
+
+
+def test_real_clip_with_the_default_model(subset_paths, tmp_path):
+    table = predict_files(subset_paths[:2], data_home=tmp_path)
+    assert table["windows"].tolist() == [1, 1] and table["error"].isna().all()
+    assert set(table["genre"]) <= set(load_gtzan_table().target)
