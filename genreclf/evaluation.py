@@ -586,10 +586,11 @@ def _leaderboard(plans, models, results, y, groups, segmented, metrics, n_bootst
 
 
 def _most_common(chosen):
+    """The parameters the search chose most often; a tie goes to the one chosen first (in fold order)."""
     seen = [repr(sorted(c.items())) for c in chosen if c]
     if not seen:
         return ""
-    best = max(set(seen), key=seen.count)
+    best = max(dict.fromkeys(seen), key=seen.count)  # first maximum in fold order (a set's order is random)
     params = next(c for c in chosen if c and repr(sorted(c.items())) == best)
     return ", ".join(f"{k.split('__')[-1]}={v}" for k, v in sorted(params.items()))
 

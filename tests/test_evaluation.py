@@ -393,3 +393,19 @@ def test_pick_models_uses_tune_accuracy_keeps_ties_and_skips_untuned():
     assert pick_models(board[board.protocol == "other"]).empty
     with pytest.raises(ValueError, match="tune_accuracy"):
         pick_models(board.drop(columns="tune_accuracy"))
+
+
+def test_best_params_break_ties_in_fold_order_whatever_the_hash_seed():
+    """Two choices made equally often: the leaderboard shows the first one, in every process (a set's order
+    depends on PYTHONHASHSEED, and once made the column differ between two runs of the same benchmark)."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("from genreclf.evaluation import _most_common; "
+            "print(_most_common([{'clf__gamma': 'scale'}, {'clf__gamma': 0.01}, {'clf__gamma': 0.01}, "
+            "{'clf__gamma': 'scale'}]))")
+    shown = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout.strip()
+             for seed in range(8)}
+    assert shown == {"gamma=scale"}
