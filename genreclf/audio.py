@@ -4,6 +4,7 @@ Every failure becomes an :class:`AudioLoadError` that names the file (or the arr
 so a batch of thousands of clips reports *which* clip is bad and *why*.
 """
 import os
+import re
 import struct
 
 import numpy as np
@@ -15,7 +16,7 @@ __all__ = ["AudioLoadError", "AudioLoadWarning", "load_audio", "check_signal", "
 
 #: File name extensions of the audio formats genreclf looks for in folders (case-insensitive); libsndfile
 #: decodes them all.
-AUDIO_EXTENSIONS = (".wav", ".au", ".mp3", ".flac", ".ogg")
+AUDIO_EXTENSIONS = (".wav", ".au", ".mp3", ".flac", ".ogg", ".oga", ".aif", ".aiff", ".aifc", ".w64", ".rf64")
 
 
 class AudioLoadError(ValueError):
@@ -53,36 +54,169 @@ def _to_float(y):
     return y.astype(np.float32, copy=False)
 
 
-def _check_riff(path):
-    """Raise if a RIFF/WAVE file holds fewer audio bytes than its header declares (a truncated download).
+def _check_complete(path):
+    """Raise :class:`_Truncated` if the file holds less audio than its header declares (a cut-off download).
 
-    libsndfile silently reads what is there, which would give features of part of a clip: a silent wrong
-    number. Files that are not RIFF/WAVE, or whose data size is unknown (streamed: 0 or 0xFFFFFFFF), pass.
+    libsndfile reads what is there without a word for most formats, which would give features of part of a clip:
+    a silent wrong number. Checked here, from the header alone: WAV and WAVEX (RIFF, RIFX), RF64, Wave64, AU,
+    AIFF and AIFC, 8SVX and 16SV, NIST SPHERE, AVR and VOC (the declared size of the audio data), Ogg (a complete
+    last page that ends the stream) and MP3 (the stream size of a Xing, Info or VBRI header). FLAC and CAF are
+    checked by libsndfile itself, and MP3s without such a header by comparing the decoded length with the
+    declared one (:func:`_read_file`). Formats that declare no length (RAW, IRCAM, PVF...) cannot be checked.
+    A size of 0 or all ones (a stream written before its length was known) is not checked either.
     """
+    path = os.fspath(path)
+    size = os.path.getsize(path)
     with open(path, "rb") as fh:
-        head = fh.read(12)
-        if len(head) < 12 or head[:4] not in (b"RIFF", b"RIFX") or head[8:12] != b"WAVE":
-            return
-        endian = "<" if head[:4] == b"RIFF" else ">"
-        size = os.fstat(fh.fileno()).st_size
-        pos = 12
-        while pos + 8 <= size:
-            fh.seek(pos)
-            chunk_id, chunk_size = struct.unpack(endian + "4sI", fh.read(8))
-            if chunk_id == b"data":
-                available = size - pos - 8
-                if chunk_size not in (0, 0xFFFFFFFF) and chunk_size > available:
-                    raise _Truncated(f"file is truncated: its WAV header declares {chunk_size} bytes of audio "
-                                     f"but only {available} are present ({100 * available / chunk_size:.0f}%)")
+        head = fh.read(64)
+        for magic, check in _HEADER_CHECKS:
+            if head.startswith(magic):
+                declared, available, what = check(fh, head, size)
+                break
+        else:
+            if head[:3] == b"ID3" or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
+                declared, available, what = _mp3_sizes(fh, head, size)
+            else:
                 return
-            pos += 8 + chunk_size + (chunk_size & 1)
+    if declared is not None and declared > available:
+        raise _Truncated(f"file is truncated: its {what} header declares {declared} bytes of audio but only "
+                         f"{available} are present ({100 * available / declared:.0f}%)")
+
+
+def _unknown(value, bits=32):
+    return value in (0, (1 << bits) - 1)
+
+
+def _chunks(fh, start, end, endian, header=8, align=2):
+    """(chunk id, declared size, data offset) of the chunks of an IFF-like file, from ``start``."""
+    pos = start
+    while pos + header <= end:
+        fh.seek(pos)
+        if header == 8:
+            chunk_id, chunk_size = struct.unpack(endian + "4sI", fh.read(8))
+        else:  # Wave64: 16-byte GUIDs and 8-byte sizes that include the chunk's header
+            raw = fh.read(24)
+            chunk_id, chunk_size = raw[:4], struct.unpack("<Q", raw[16:24])[0] - 24
+        yield chunk_id, chunk_size, pos + header
+        pos += header + chunk_size + (-chunk_size % align)
+
+
+def _riff_sizes(fh, head, size):
+    endian = "<" if head[:4] in (b"RIFF", b"RF64") else ">"
+    ds64 = None
+    for chunk_id, chunk_size, offset in _chunks(fh, 12, size, endian):
+        if chunk_id == b"ds64":  # RF64: the 64-bit sizes; its data chunk says 0xFFFFFFFF
+            fh.seek(offset + 8)
+            ds64 = struct.unpack("<Q", fh.read(8))[0]
+        elif chunk_id == b"data":
+            declared = ds64 if head[:4] == b"RF64" and _unknown(chunk_size) else chunk_size
+            return (None if _unknown(declared, 64 if ds64 else 32) else declared), size - offset, "WAV"
+    return None, size, "WAV"
+
+
+def _w64_sizes(fh, head, size):
+    for chunk_id, chunk_size, offset in _chunks(fh, 40, size, "<", header=24, align=8):
+        if chunk_id == b"data":
+            return chunk_size, size - offset, "Wave64"
+    return None, size, "Wave64"
+
+
+def _iff_sizes(fh, head, size):
+    data = b"BODY" if head[8:12] in (b"8SVX", b"16SV") else b"SSND"
+    for chunk_id, chunk_size, offset in _chunks(fh, 12, size, ">"):
+        if chunk_id == data:
+            return (None if _unknown(chunk_size) else chunk_size), size - offset, "AIFF" if data == b"SSND" else "SVX"
+    return None, size, "AIFF"
+
+
+def _au_sizes(fh, head, size):
+    endian = ">" if head[:4] == b".snd" else "<"
+    offset, data_size = struct.unpack(endian + "II", head[4:12])
+    return (None if _unknown(data_size) else data_size), size - offset, "AU"
+
+
+def _nist_sizes(fh, head, size):
+    header = int(head[8:16])
+    fh.seek(0)
+    fields = dict(re.findall(rb"(\w+) -i (\d+)", fh.read(header)))
+    n = [int(fields.get(k, 1 if k == b"channel_count" else 0)) for k in (b"sample_count", b"channel_count",
+                                                                         b"sample_n_bytes")]
+    return (n[0] * n[1] * n[2] or None), size - header, "NIST"
+
+
+def _avr_sizes(fh, head, size):
+    mono, rez = struct.unpack(">hh", head[12:16])
+    n = struct.unpack(">I", head[26:30])[0]
+    return n * (2 if mono else 1) * max(rez // 8, 1), size - 128, "AVR"
+
+
+def _voc_sizes(fh, head, size):
+    pos = struct.unpack("<H", head[20:22])[0]
+    while pos + 4 <= size:
+        fh.seek(pos)
+        block = fh.read(4)
+        if block[0] == 0:  # the terminator block
+            return None, size, "VOC"
+        length = int.from_bytes(block[1:4], "little")
+        if pos + 4 + length > size:
+            return length, size - pos - 4, "VOC"
+        pos += 4 + length
+    return None, size, "VOC"
+
+
+def _ogg_sizes(fh, head, size):
+    fh.seek(max(0, size - 65536))
+    tail = fh.read()
+    last = tail.rfind(b"OggS")
+    if last < 0 or len(tail) - last < 27:
+        return 1, 0, "Ogg"  # no complete last page at all
+    page = tail[last:]
+    n_segments = page[26]
+    declared = 27 + n_segments + sum(page[27:27 + n_segments])
+    if len(page) < declared:  # the last page is cut
+        return declared, len(page), "Ogg"
+    if not page[5] & 0x04:  # a complete last page that does not end the stream: pages are missing
+        return 1, 0, "Ogg (no end-of-stream page)"
+    return None, size, "Ogg"
+
+
+def _mp3_sizes(fh, head, size):
+    start = 0
+    fh.seek(0)
+    top = fh.read(10)
+    if top[:3] == b"ID3":  # skip the ID3v2 tag (its size is syncsafe: 7 bits a byte)
+        start = 10 + sum((b & 0x7F) << (7 * (3 - i)) for i, b in enumerate(top[6:10])) + (10 if top[5] & 0x10 else 0)
+    fh.seek(start)
+    frame = fh.read(200)
+    fh.seek(max(0, size - 128))
+    end = size - (128 if fh.read(3) == b"TAG" else 0)  # an ID3v1 tag
+    for tag in (b"Xing", b"Info"):
+        at = frame.find(tag)
+        if at >= 0 and len(frame) >= at + 16:
+            flags = struct.unpack(">I", frame[at + 4:at + 8])[0]
+            if flags & 0x2:  # the stream size follows the frame count, if any
+                field = at + 8 + (4 if flags & 0x1 else 0)
+                return struct.unpack(">I", frame[field:field + 4])[0], end - start, "MP3"
+    at = frame.find(b"VBRI")
+    if at >= 0 and len(frame) >= at + 14:
+        return struct.unpack(">I", frame[at + 10:at + 14])[0], end - start, "MP3"
+    return None, size, "MP3"
+
+
+#: (magic bytes at the start of the file, the function that reads the declared and present sizes of its audio)
+_HEADER_CHECKS = (
+    (b"RIFF", _riff_sizes), (b"RIFX", _riff_sizes), (b"RF64", _riff_sizes),
+    (b"riff\x2e\x91\xcf\x11", _w64_sizes), (b"FORM", _iff_sizes), (b".snd", _au_sizes), (b"dns.", _au_sizes),
+    (b"NIST_1A", _nist_sizes), (b"2BIT", _avr_sizes), (b"Creative Voice File", _voc_sizes), (b"OggS", _ogg_sizes),
+)
 
 
 def unreadable_reason(path):
-    """Why the audio file ``path`` cannot be decoded, or ``None`` if its header says it can.
+    """Why the audio file ``path`` cannot be decoded, or ``None`` if it looks whole.
 
     Cheap checks only (the audio is not decoded): the file exists and is not empty, its header declares no more
-    bytes of audio than it holds, libsndfile recognises its format and it has at least one frame.
+    bytes of audio than it holds, libsndfile recognises its format, it has at least one frame, and its last
+    frames can be read (a cut-off FLAC or MP3 fails there).
 
     Examples
     --------
@@ -96,9 +230,13 @@ def unreadable_reason(path):
 
     try:
         _check_exists(path)
-        _check_riff(path)
-        if sf.info(path).frames == 0:
-            return "no audio frames"
+        _check_complete(path)
+        with sf.SoundFile(os.fspath(path)) as f:
+            if f.frames == 0:
+                return "no audio frames"
+            tail = min(f.frames, 4096)
+            f.seek(f.frames - tail)
+            _check_decoded(len(f.read(tail)), tail, f.samplerate)
     except (FileNotFoundError, IsADirectoryError, _Truncated) as err:
         return str(err)
     except Exception as err:  # soundfile raises several types (LibsndfileError, RuntimeError, ...)
@@ -130,6 +268,9 @@ class _Truncated(ValueError):
 def _check_exists(path):
     path = os.fspath(path)
     if not os.path.exists(path):
+        if os.path.islink(path):
+            raise FileNotFoundError(f"a link to a missing file ({os.readlink(path)}): its content was never fetched "
+                                    "or was moved")
         raise FileNotFoundError("file not found")
     if os.path.isdir(path):
         raise IsADirectoryError("is a directory, not an audio file")
@@ -142,7 +283,7 @@ def _read_file(path, offset, duration):
 
     path = os.fspath(path)
     _check_exists(path)
-    _check_riff(path)
+    _check_complete(path)
     with sf.SoundFile(path) as f:
         sr_native = f.samplerate
         start = int(round(offset * sr_native))
@@ -152,7 +293,17 @@ def _read_file(path, offset, duration):
             f.seek(start)
         frames = -1 if duration is None else int(round(duration * sr_native))
         y = f.read(frames=frames, dtype="float32", always_2d=True).T  # (channels, samples)
+        expected = f.frames - start if frames < 0 else min(frames, f.frames - start)
+        _check_decoded(y.shape[-1], expected, sr_native)
     return y, sr_native
+
+
+def _check_decoded(decoded, declared, sr):
+    """Raise :class:`_Truncated` if libsndfile decoded clearly fewer frames than the file declares (an MP3 cut off
+    after its header was written: mpg123 only warns on stderr). A few frames of decoder padding are tolerated."""
+    if declared - decoded > max(0.01 * declared, 4096):
+        raise _Truncated(f"file is truncated: its header declares {declared / sr:.2f} s of audio but only "
+                         f"{decoded / sr:.2f} s can be decoded ({100 * decoded / declared:.0f}%)")
 
 
 def load_audio(source, *, sr=SR, orig_sr=None, offset=0.0, duration=None, mono=True):
@@ -272,18 +423,20 @@ def iter_windows(path, duration, *, sr=SR):
         raise ValueError(f"duration={duration!r} must be a positive number of seconds")
     try:
         _check_exists(path)
-        _check_riff(path)
+        _check_complete(path)
         with sf.SoundFile(os.fspath(path)) as f:
             size = int(round(duration * f.samplerate))
-            first = True
+            decoded = 0
             while True:
                 block = f.read(frames=size, dtype="float32", always_2d=True).T  # (channels, samples)
-                if block.shape[-1] == 0 or (block.shape[-1] < size and not first):
-                    return
+                decoded += block.shape[-1]
+                if block.shape[-1] < size:
+                    _check_decoded(decoded, f.frames, f.samplerate)
+                if block.shape[-1] == 0 or (block.shape[-1] < size and decoded > block.shape[-1]):
+                    return  # the end, or the rest after the last full window
                 yield np.ascontiguousarray(_mono_at(block, f.samplerate, sr)[0], dtype=np.float32)
                 if block.shape[-1] < size:
                     return
-                first = False
     except AudioLoadError:
         raise
     except Exception as err:  # soundfile raises several types; name the file and keep the cause

@@ -17,8 +17,9 @@ def load_audio_folder(path):
 
     ``path/<label>/<file>`` → one clip labelled ``<label>``, like ``sklearn.datasets.load_files(path,
     load_content=False)`` but in a stable sorted order and for audio. Only files with an audio extension
-    (:data:`AUDIO_EXTENSIONS`: .wav .au .mp3 .flac .ogg) in the immediate sub-folders are taken; every one
-    is checked cheaply (its header is decoded with ``soundfile.info``). Files that cannot be decoded are
+    (:data:`~genreclf.audio.AUDIO_EXTENSIONS`: WAV, AU, MP3, FLAC, Ogg, AIFF, Wave64, RF64) in the immediate
+    sub-folders are taken, and links to missing files; every one is checked cheaply
+    (:func:`~genreclf.audio.unreadable_reason`: the header, and the last frames). Files that cannot be decoded are
     **not** in ``filenames``: they are listed in ``unreadable`` and reported by an
     :class:`~genreclf.audio.AudioLoadWarning`.
 
@@ -64,7 +65,9 @@ def load_audio_folder(path):
     candidates = []
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
         for f in sorted(folder.iterdir()):
-            if f.is_file() and not f.name.startswith(".") and f.suffix.lower() in AUDIO_EXTENSIONS:
+            # a link to a missing file is listed (and reported as unreadable): a git-annex or DVC checkout whose
+            # content was not fetched looks exactly like that
+            if (f.is_file() or f.is_symlink()) and not f.name.startswith(".") and f.suffix.lower() in AUDIO_EXTENSIONS:
                 candidates.append((folder.name, str(f)))
     if not candidates:
         loose = [f.name for f in root.iterdir() if f.is_file() and f.suffix.lower() in AUDIO_EXTENSIONS]
