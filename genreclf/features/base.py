@@ -3,23 +3,24 @@
 It owns what all of them share, once: what a sample *is* (``input='filename'|'array'|'auto'``, the idea of
 ``CountVectorizer(input=...)``), decoding through :func:`genreclf.audio.load_audio`, fixed ``duration``,
 parallel extraction through joblib (``n_jobs``; any joblib backend, e.g. Dask), an optional
-``joblib.Memory`` cache keyed on the file's path, size and mtime plus the parameters, the error policy
+cache of features keyed on each clip's content and the parameters (:mod:`._cache`), the error policy
 (``on_error``) and a progress bar (``verbose``). A concrete transformer only says how to turn one
 signal into features (``_extract``) and what the features are called (``_coef_names``).
 """
-import hashlib
 import os
 import warnings
+from collections.abc import Iterator
 
+import joblib
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_memory
 
 from .._defaults import N_FFT
-from .._persistence import VersionStampMixin, _current_version
+from .._persistence import VersionStampMixin
 from .._progress import progress_bar
 from ..audio import AudioLoadError, AudioLoadWarning, check_signal, describe, load_audio
+from ._cache import CacheWarning, FeatureCache
 from .frames import check_summary, frame_statistics, statistic_names
 
 __all__ = ["BaseAudioTransformer", "FrameFeatureTransformer", "resolve_clips"]
@@ -38,6 +39,9 @@ def _as_batch(X):
 
     Returns a numeric ndarray ``(n_clips, n_samples)`` / ``(n_clips, n_channels, n_samples)`` or a list.
     """
+    if isinstance(X, Iterator):
+        raise TypeError(f"X is a {type(X).__name__}, which can be read only once, but fit and transform each read "
+                        "X: pass a list instead, e.g. X = list(paths)")
     if _is_path(X) or isinstance(X, bytes):
         raise TypeError(f"Iterable over audio files or signals expected, {type(X).__name__} object received. "
                         "Wrap a single clip in a list: [path].")
@@ -158,30 +162,6 @@ def _extract_source(estimator, clip):
     return features
 
 
-def _digest(features):
-    a = np.ascontiguousarray(features)
-    h = hashlib.blake2b(repr((a.dtype.str, a.shape)).encode(), digest_size=16)
-    h.update(a.view(np.uint8).reshape(-1) if a.size else b"")
-    return h.hexdigest()
-
-
-def _cached_extract(cls, params, clip, stamp, version):  # noqa: ARG001 - stamp and version key the cache
-    """Module-level so joblib.Memory can key it: (class, parameters, clip or path, file stamp, genreclf version).
-
-    The features are stored with their digest, so an entry that does not load back bit for bit (a
-    damaged or half-copied cache) is detected and recomputed instead of served.
-    """
-    features = _extract_source(cls(**params), clip)
-    return {"features": features, "digest": _digest(features)}
-
-
-def _valid_entry(entry):
-    try:
-        return isinstance(entry, dict) and _digest(entry["features"]) == entry["digest"]
-    except Exception:  # anything unexpected in a cache file is a bad entry
-        return False
-
-
 _CONTROLLER = None
 #: Transformer classes whose numba kernels this process has compiled (see ``_compile_kernels``).
 _COMPILED = set()
@@ -240,8 +220,9 @@ class BaseAudioTransformer(VersionStampMixin, TransformerMixin, BaseEstimator):
     n_jobs : int or None
         Clips processed in parallel through joblib (``-1``: all cores; any joblib backend applies).
     memory : None, str or joblib.Memory
-        Cache of per-clip features, keyed on the path, file size and mtime (or the signal's content)
-        and on the parameters.
+        A folder (or a ``joblib.Memory``'s location) where per-clip features are kept, keyed on the clip's
+        content (a file's bytes or a signal's samples), the parameters that change the result and the genreclf
+        version; a second run on the same clips extracts nothing.
     on_error : {"raise", "nan"}
         A clip that cannot be used (unreadable, empty, silent, non-finite, shorter than one FFT window)
         raises :class:`~genreclf.audio.AudioLoadError` naming it, or with ``"nan"`` gives a row of NaN
@@ -252,10 +233,12 @@ class BaseAudioTransformer(VersionStampMixin, TransformerMixin, BaseEstimator):
     Notes
     -----
     Reliability: every clip is decoded and checked on its own, so one bad file never costs the other rows;
-    a cache entry is stored only once a clip's features are complete (joblib writes to a temporary file
-    and renames it) and is checked against its digest when read, so an interrupted or damaged cache is
-    recomputed, never served. The cache key includes the genreclf version. Pickles are stamped with the
-    genreclf version (:class:`VersionStampMixin`); loading a pickle runs code, so only load files you trust.
+    a cache entry is stored only once a clip's features are complete (written to a temporary file, then
+    renamed) and is checked when read against the key it was stored under and its digest, so an interrupted,
+    damaged, swapped or stale entry is recomputed, never served, with one warning in the caller's process. A
+    cache folder that is a file is an error before any work; one that cannot be written, a warning. Pickles
+    are stamped with the genreclf version (:class:`VersionStampMixin`); loading a pickle runs code, so only load
+    files you trust.
 
     Reproducibility: extraction is deterministic, and each clip runs with one BLAS thread so the result does
     not depend on ``n_jobs`` or the joblib backend (bit-identical rows, tested).
@@ -349,12 +332,13 @@ class BaseAudioTransformer(VersionStampMixin, TransformerMixin, BaseEstimator):
         return self._stack(results, n, clips)
 
     def _extractor(self):
-        if self.memory is None:
-            return _Extractor(self, None)
-        memory = check_memory(self.memory)
+        cache = FeatureCache.of(self.memory)
+        if cache is None:
+            return _Extractor(self, None, None)
+        cache.check(type(self).__name__)
         params = {k: v for k, v in self.get_params(deep=False).items() if k not in _RUNTIME_PARAMS}
-        params.update(n_jobs=None, memory=None, verbose=0, on_error="raise")
-        return _Extractor(memory.cache(_cached_extract), (type(self), params))
+        setting = f"{type(self).__module__}.{type(self).__qualname__} {joblib.hash(params)}"
+        return _Extractor(self, cache, setting)
 
     def _probe(self, n_samples):
         """This transformer's output for a noise signal of ``n_samples`` samples (warnings silenced)."""
@@ -437,29 +421,26 @@ class BaseAudioTransformer(VersionStampMixin, TransformerMixin, BaseEstimator):
 
 
 class _Extractor:
-    """Picklable per-clip function: direct, or through a joblib.Memory cache keyed on the file's stamp."""
+    """Picklable per-clip function: direct, or through the feature cache (see :mod:`._cache`)."""
 
-    def __init__(self, estimator_or_cached, key):
-        self.target, self.key = estimator_or_cached, key
+    def __init__(self, estimator, cache, setting):
+        self.estimator, self.cache, self.setting = estimator, cache, setting
 
     def __call__(self, clip):
-        if self.key is None:
-            return _extract_source(self.target, clip)
-        cls, params = self.key
-        stamp = None
-        if _is_path(clip):
-            try:
-                st = os.stat(clip)
-                stamp = (os.path.abspath(clip), st.st_size, st.st_mtime_ns)
-            except OSError:
-                return _extract_source(cls(**params), clip)  # let the loader name the problem
-        args = (cls, params, clip, stamp, _current_version())
-        entry = self.target(*args)
-        if not _valid_entry(entry):  # damaged entry: recompute and overwrite it, never serve it
-            warnings.warn(f"genreclf: the cached features of {describe(clip)} were damaged "
-                          "(digest mismatch); recomputing them", RuntimeWarning, stacklevel=2)
-            entry = self.target.call(*args)[0]
-        return entry["features"]
+        if self.cache is None:
+            return _extract_source(self.estimator, clip)
+        try:
+            key = self.cache.key(self.setting, clip)
+        except OSError:  # an unreadable path: the loader names the problem
+            return _extract_source(self.estimator, clip)
+        features, problem = self.cache.load(key)
+        if problem is not None:  # never served: recomputed, and the entry rewritten
+            warnings.warn(CacheWarning(f"genreclf: the cached features of {describe(clip)} {problem}; "
+                                       "recomputing them"), stacklevel=2)
+        if features is None:
+            features = _extract_source(self.estimator, clip)
+            self.cache.store(key, features)
+        return features
 
 
 class FrameFeatureTransformer(BaseAudioTransformer):

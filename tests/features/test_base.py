@@ -149,24 +149,34 @@ def test_cache_hit_returns_identical_values(wavs, tmp_path, count_extract):
     np.testing.assert_array_equal(first, mfcc().fit_transform(wavs))   # and equal to no cache at all
 
 
-def test_cache_is_keyed_on_the_file_stamp(wavs, tmp_path, noise, count_extract):
+def test_cache_is_keyed_on_the_file_content(wavs, tmp_path, noise, count_extract):
     cache = str(tmp_path / "cache")
     before = mfcc(memory=cache).fit_transform(wavs)
     assert len(count_extract) == 3
-    # same content, new mtime: recomputed (the cache cannot know the content did not change)
+    # same content, new mtime, or another name: served (the key is the content)
     st = os.stat(wavs[0])
     os.utime(wavs[0], ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
-    again = mfcc(memory=cache).fit_transform(wavs)
-    assert len(count_extract) == 4
-    np.testing.assert_array_equal(again, before)
-    # new content (and size): recomputed, and the new values are served, not the stale ones
+    copy = tmp_path / "renamed copy.wav"
+    copy.write_bytes(open(wavs[2], "rb").read())
+    again = mfcc(memory=cache).fit_transform(wavs + [str(copy)])
+    assert len(count_extract) == 3
+    np.testing.assert_array_equal(again, np.concatenate([before, before[2:]]))
+    # new content: recomputed, and the new values are served, not the stale ones
     sf.write(wavs[1], noise[: SR // 2], SR, subtype="FLOAT")
     changed = mfcc(memory=cache).fit_transform(wavs)
-    assert len(count_extract) == 5
+    assert len(count_extract) == 4
     np.testing.assert_array_equal(changed[1], mfcc().fit_transform([noise[: SR // 2]])[0])
     assert not np.allclose(changed[1], before[1])
-    # new content with the same size and a restored mtime would be served stale: the key is (size, mtime)
-    np.testing.assert_array_equal(changed[[0, 2]], before[[0, 2]])
+    # new content of the same size under a restored mtime: recomputed too (a stamp would have served it stale)
+    st = os.stat(wavs[2])
+    data = bytearray(open(wavs[2], "rb").read())
+    data[-4:] = b"\x00\x00\x80\x3f"                       # the last float32 sample becomes 1.0
+    open(wavs[2], "wb").write(bytes(data))
+    os.utime(wavs[2], ns=(st.st_atime_ns, st.st_mtime_ns))
+    n_before = len(count_extract)
+    mfcc(memory=cache).fit_transform(wavs)
+    assert len(count_extract) == n_before + 1
+    np.testing.assert_array_equal(changed[0], before[0])
 
 
 def test_cache_is_keyed_on_parameters_and_signal_content(wavs, tmp_path, tone, noise, count_extract):
