@@ -102,6 +102,7 @@ def _cmd_benchmark(args):
     from .baselines import make_baselines
     from .evaluation import benchmark, format_leaderboard, pick_models
 
+    _check_out(args.out)
     names = _models(args.models)
     if any(n in ("cnn", "lstm") for n in names):
         raise CLIError("cnn and lstm take 3-D frames, not a feature table: benchmark them from Python "
@@ -139,6 +140,19 @@ def _cmd_benchmark(args):
     return 0
 
 
+def _check_out(path):
+    """Before any work: ``--out`` names a file in a folder that exists and can be written."""
+    if path is None:
+        return
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise CLIError(f"--out {path!r} is a folder: give the name of the file to write", status=2)
+    if not os.path.isdir(folder):
+        raise CLIError(f"--out {path!r}: the folder {folder!r} does not exist (create it first)", status=2)
+    if not os.access(folder, os.W_OK):
+        raise CLIError(f"--out {path!r}: the folder {folder!r} cannot be written", status=2)
+
+
 def _write_csv(frame, path):
     try:
         frame.to_csv(path, index=False)
@@ -148,6 +162,7 @@ def _write_csv(frame, path):
 
 
 def _cmd_extract(args):
+    _check_out(args.out)
     if args.features != "gtzan":
         raise CLIError(f"--features {args.features!r} is not available: use gtzan", status=2)
     if not os.path.exists(args.audio_dir):
@@ -159,6 +174,9 @@ def _cmd_extract(args):
     data = _audio_table(args.audio_dir, n_segments=args.segments, n_jobs=args.n_jobs, verbose=not args.quiet)
     _write_csv(data.frame, args.out)
     print(f"{len(data.frame)} rows × {len(data.feature_names)} features", file=sys.stderr)
+    if data.skipped and not args.allow_skipped:
+        raise CLIError(f"{len(data.skipped)} file(s) or segment(s) were left out of {args.out} (named above); the "
+                       "other rows are written. Pass --allow-skipped to exit with status 0 all the same")
     return 0
 
 
@@ -168,6 +186,7 @@ def _cmd_train(args):
     from .baselines import make_baselines
     from .prediction import fit_audio_model
 
+    _check_out(args.out)
     (name,) = _models([args.model])
     if name in ("cnn", "lstm"):
         raise CLIError(f"--model {name} takes 3-D frames: train it from Python", status=2)
@@ -203,6 +222,7 @@ def _training_data(args):
 
     from .audio import clip_length
     from .datasets import load_audio_folder
+    from .features.gtzan import GTZAN_COLUMNS
     from .segments import stack_segments
 
     if args.data not in (None, "30s") and os.path.isdir(args.data):
@@ -214,7 +234,7 @@ def _training_data(args):
     else:
         data = _load_data(args.data)
         data.window = 30.0
-    if data.kind == "table":
+    if list(data.feature_names) != list(GTZAN_COLUMNS):
         raise CLIError(f"{data.source!r} is not a GTZAN feature table: train needs the 57 GTZAN columns so that "
                        "predict can compute them from audio")
     if data.kind == "30s" and args.segments is not None:
@@ -239,6 +259,7 @@ def _cmd_predict(args):
 
     from .prediction import DEFAULT_MODEL, DEFAULT_MODEL_ACCURACY, default_model, predict_files
 
+    _check_out(args.out)
     if args.threshold is not None:
         _check_threshold(args.threshold)
     if args.window is not None and not args.window > 0:
@@ -317,6 +338,9 @@ def _parser():
     e.add_argument("--segments", type=int, default=None,
                    help="cut each clip into this many 3-second segments, one row each (the 3 s table: 10)")
     e.add_argument("--out", required=True, help="output CSV")
+    e.add_argument("--allow-skipped", action="store_true",
+                   help="exit with status 0 even when files or segments were left out (they are named on stderr "
+                        "either way; without it the status is 1, as for predict)")
     e.add_argument("--n-jobs", type=int, default=None)
     e.add_argument("--quiet", action="store_true")
     e.set_defaults(run=_cmd_extract)

@@ -29,6 +29,7 @@ import numpy as np
 from sklearn.base import clone, is_classifier
 
 from ._deprecation import deprecate_positional_args
+from ._labels import check_classes, check_members, lower_or_drop
 from ._progress import progress_bar
 from .models.wrappers import as_classifier
 from .segments import aggregate_tracks, one_hot, track_labels
@@ -155,20 +156,10 @@ def _cv_plan(cv, y, groups, segmented, random_state):
         k = int(cv)
         if k < 2:
             raise ValueError(f"cv={cv!r} must be >= 2 folds (or a scikit-learn splitter)")
-        if segmented:
-            labels, counts = np.unique(track_labels(y, groups)[1], return_counts=True)
-            what = "tracks"
-        else:
-            labels, counts = np.unique(y, return_counts=True)
-            what = "rows"
-        if counts.min() < k:
-            small = [f"{lab!r} ({n} {what})" for lab, n in zip(labels.tolist(), counts) if n < k]
-            worst = labels.tolist()[counts.argmin()]
-            raise ValueError(f"cv={k}: class {worst!r} has only {counts.min()} {what}, fewer than the folds; "
-                             f"use cv<={counts.min()}, or drop the class (keep = y != {worst!r}; then "
-                             "benchmark(..., X[keep], y[keep]" + (", groups=groups[keep]" if segmented else "")
-                             + f")). Every class needs a member in each test fold; classes below {k}: "
-                             + ", ".join(small))
+        check_members(track_labels(y, groups)[1] if segmented else y, k, where=f"cv={k}",
+                      what="tracks" if segmented else "rows", because="the folds",
+                      fix=lower_or_drop("cv", "benchmark(..., X[keep], y[keep]"
+                                        + (", groups=groups[keep])" if segmented else ")")))
         if segmented:
             return (StratifiedGroupKFold(k, shuffle=True, random_state=random_state),
                     f"grouped {k}-fold CV", True)
@@ -204,11 +195,7 @@ def _check_labels(y):
         rows = np.flatnonzero(missing)
         raise ValueError(f"y has {len(rows)} missing labels (None/NaN) at rows {rows[:10].tolist()}"
                          f"{' ...' if len(rows) > 10 else ''}; drop those rows from X, y (and groups) first")
-    classes, counts = np.unique(y, return_counts=True)
-    if len(classes) < 2:
-        what = f"the single class {classes.tolist()[0]!r} ({counts[0]} rows)" if len(classes) else "no labels"
-        raise ValueError(f"y holds {what}; a classifier needs at least 2 classes. Check that y is the label "
-                         "column and that no filtering dropped the other genres")
+    check_classes(y, where="benchmark")
 
 
 def _allows_nan(estimator):
@@ -285,11 +272,10 @@ def _check_splits(protocol, label, splits, y, track_groups, models, tune, inner_
             warnings.warn(f"{label}: classes {unseen} are in the test part of split {i} but not in its training "
                           "part; those rows are scored as misclassified (zero probability in the log loss). "
                           "Use a stratified splitter or drop the rare classes", UserWarning, stacklevel=3)
-        if searched and counts.min() < inner_cv:
-            raise ValueError(f"inner_cv={inner_cv}: in the training part of split {i}, class "
-                             f"{labels.tolist()[counts.argmin()]!r} has only {counts.min()} {what}, fewer than the "
-                             f"folds of the hyper-parameter search; use inner_cv<={counts.min()}, a smaller cv=, "
-                             "tune=False, or drop the class")
+        if searched:
+            check_members(ytr, inner_cv, where=f"inner_cv={inner_cv}: in the training part of split {i}", what=what,
+                          because="the folds of the hyper-parameter search",
+                          fix=lower_or_drop("inner_cv", "benchmark(..., X[keep], y[keep], ...); or tune=False"))
 
 
 # ----------------------------------------------------------------------------------------------------- task
@@ -488,6 +474,9 @@ def benchmark(estimators=None, X=None, y=None, *, groups=None, cv=10, protocol=N
     y = np.asarray(y)
     if y.ndim != 1:
         y = y.ravel()
+    if not hasattr(X, "shape") and not hasattr(X, "__len__"):
+        raise TypeError(f"X is a {type(X).__name__}, without a length: every split reads X again, so pass a list or "
+                        "an array, e.g. X = list(X)")
     n_rows = X.shape[0] if hasattr(X, "shape") else len(X)
     if n_rows != len(y):
         raise ValueError(f"X has {n_rows} rows but y has {len(y)} labels; they must describe the same clips in "

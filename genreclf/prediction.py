@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 
+from ._labels import check_training
 from .audio import AudioLoadError
 
 __all__ = ["predict_files", "default_model", "fit_audio_model", "DEFAULT_MODEL", "DEFAULT_MODEL_ACCURACY",
@@ -127,6 +128,12 @@ def fit_audio_model(estimator, X, y, *, groups=None, param_grid=None, cv=5, wind
     n_jobs : int, optional
         Parallel fits of the search.
 
+    Raises
+    ------
+    ValueError
+        Fewer than two classes, or a class with fewer clips than the search's folds or the model's own folds
+        need, or fewer clips than a KNN's neighbours: the message names the class.
+
     Returns
     -------
     model : WindowedClassifier or RejectOptionClassifier
@@ -151,6 +158,7 @@ def fit_audio_model(estimator, X, y, *, groups=None, param_grid=None, cv=5, wind
     from .models import RejectOptionClassifier, SegmentClassifier, WindowedClassifier
 
     X = np.asarray(X)
+    check_training(estimator, y, where="fit_audio_model", param_grid=param_grid, n_folds=cv if param_grid else None)
     n_segments = X.shape[1] if X.ndim == 3 else None
     if n_segments is not None:
         estimator = SegmentClassifier(estimator, segment_frames=1)

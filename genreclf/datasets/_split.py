@@ -1,5 +1,6 @@
 """The artist-filtered GTZAN split, as track ids and as a scikit-learn splitter."""
 import os
+import warnings
 
 import numpy as np
 from sklearn.model_selection import BaseCrossValidator
@@ -73,7 +74,7 @@ class ArtistFilteredSplit(BaseCrossValidator):
 
     Rows are assigned by their track id (:func:`track_id`), so the same splitter serves the 30 s table, 3 s
     segment rows (all segments of a track on one side) and lists of audio paths. Rows whose track is in
-    neither side (GTZAN's known faults, or non-GTZAN clips) are left out of both.
+    neither side (GTZAN's known faults, or non-GTZAN clips) are left out of both, with a warning that counts them.
 
     Parameters
     ----------
@@ -177,6 +178,13 @@ class ArtistFilteredSplit(BaseCrossValidator):
         train_ids, test_ids = self._sides()
         in_train = np.fromiter((t in train_ids for t in ids), dtype=bool, count=len(ids))
         in_test = np.fromiter((t in test_ids for t in ids), dtype=bool, count=len(ids))
+        outside = ~(in_train | in_test)
+        if outside.any():
+            example = ids[np.flatnonzero(outside)[0]]
+            warnings.warn(f"{name}: {int(outside.sum())} of {len(ids)} rows belong to neither side of the "
+                          f"{self._SPLIT!r} split (GTZAN's faulty tracks, tracks of an unused subset, or clips that "
+                          f"are not GTZAN tracks, e.g. {example!r}) and are left out of both", UserWarning,
+                          stacklevel=2)
         for side, mask, param in (("train", in_train, self.train), ("test", in_test, self.test)):
             if not mask.any():
                 example = ids[0] if len(ids) else None

@@ -30,7 +30,6 @@ def _read_csv(source, where, kind, compression="infer"):
 
 def _check_table(df, where, kind):
     """Validate a GTZAN feature table; every message names the file and the fix."""
-    import pandas as pd
 
     expected = "filename, length, the 57 feature columns (chroma_stft_mean ... mfcc20_var) and label"
     columns = list(GTZAN_COLUMNS)
@@ -48,20 +47,8 @@ def _check_table(df, where, kind):
             row = int(np.flatnonzero(bad)[0])
             raise ValueError(f"{where}: column {col!r} is empty on {int(bad.sum())} row(s), first on line "
                              f"{row + 2} of the file")
-    values = df[columns].apply(pd.to_numeric, errors="coerce")
-    bad = values.isna().to_numpy()
-    if bad.any():
-        rows, cols = np.nonzero(bad)
-        r, c = int(rows[0]), int(cols[0])
-        raise ValueError(f"{where}: {int(bad.sum())} missing or non-numeric feature value(s) in "
-                         f"{len(set(rows.tolist()))} row(s); first: column {columns[c]!r} of "
-                         f"{df['filename'].iloc[r]!r} (line {r + 2} of the file, value {df[columns[c]].iloc[r]!r}). "
-                         "Remove or recompute those rows.")
+    values = _numeric(df, columns, where, names=df["filename"].astype(str))
     filenames = df["filename"].astype(str)
-    duplicated = filenames[filenames.duplicated()]
-    if len(duplicated):
-        raise ValueError(f"{where}: {len(duplicated)} file name(s) appear more than once, e.g. "
-                         f"{duplicated.iloc[0]!r}; each row must be one clip or one segment")
     segments = [m.group("segment") is not None for m in
                 (GTZAN_NAME.match(os.path.splitext(f)[0]) for f in filenames) if m]
     if segments:
@@ -71,7 +58,48 @@ def _check_table(df, where, kind):
         if kind == "30s" and all(segments):
             raise ValueError(f"{where} looks like a 3-second table (names like {filenames.iloc[0]!r}): load it "
                              "with kind='3s'")
-    return values.to_numpy(dtype=np.float64)
+    _check_unique(filenames if kind == "3s" else track_ids(filenames, where), where,
+                  "segment" if kind == "3s" else "track", filenames)
+    return values
+
+
+def _numeric(df, columns, where, names=None):
+    """The feature columns as float64, or an error naming the first missing, non-numeric or infinite value."""
+    import pandas as pd
+
+    values = df[columns].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64)
+    for bad, what in ((np.isnan(values), "missing or non-numeric"), (np.isinf(values), "infinite")):
+        if bad.any():
+            rows, cols = np.nonzero(bad)
+            r, c = int(rows[0]), int(cols[0])
+            row = f"{names.iloc[r]!r} (line {r + 2} of the file" if names is not None else f"(line {r + 2} of the file"
+            raise ValueError(f"{where}: {int(bad.sum())} {what} feature value(s) in {len(set(rows.tolist()))} "
+                             f"row(s); first: column {columns[c]!r} of {row}, value {df[columns[c]].iloc[r]!r}). "
+                             "Remove or recompute those rows.")
+    return values
+
+
+def _check_unique(keys, where, what, names):
+    """Each track (or segment) once: a duplicate is an error naming it, its rows' file names and their lines."""
+    keys = np.asarray(keys, dtype=object)
+    _, first, counts = np.unique(keys, return_index=True, return_counts=True)
+    if (counts > 1).any():
+        repeated = keys[np.sort(first[counts > 1])[0]]
+        rows = np.flatnonzero(keys == repeated)
+        listing = ", ".join(f"{names.iloc[i]!r} on line {i + 2}" for i in rows)
+        raise ValueError(f"{where}: the {what} {repeated!r} appears more than once ({listing}; "
+                         f"{int((counts > 1).sum())} {what}(s) repeat in all): each row must be one {what}, remove "
+                         "the repeated rows")
+
+
+def _labels(df, where):
+    """The ``label`` column as str, stripped of surrounding spaces (``" blues"`` is ``"blues"``); none empty."""
+    labels = df["label"].astype(str).str.strip()
+    empty = (labels == "").to_numpy()
+    if empty.any():
+        raise ValueError(f"{where}: column 'label' is blank on {int(empty.sum())} row(s), first on line "
+                         f"{int(np.flatnonzero(empty)[0]) + 2} of the file")
+    return labels.to_numpy(dtype=object)
 
 
 def load_gtzan_features(kind="30s", *, path=None, as_frame=False, return_X_y=False):
@@ -160,7 +188,7 @@ def load_gtzan_features(kind="30s", *, path=None, as_frame=False, return_X_y=Fal
     data = _check_table(df, where, kind)
     columns = list(GTZAN_COLUMNS)
     filenames = df["filename"].astype(str).to_numpy(dtype=object)
-    target = df["label"].astype(str).to_numpy(dtype=object)
+    target = _labels(df, where)
     groups = track_ids(filenames, where)
     bunch = Bunch(data=data, target=target, target_names=np.array(sorted(set(target)), dtype=object),
                   feature_names=columns, filenames=filenames, groups=groups, frame=None,
@@ -199,7 +227,8 @@ def load_feature_table(path):
         target : ndarray of shape (n_rows,) of str
         groups : ndarray of shape (n_rows,) of str, or None without a ``filename`` column
         feature_names : list of str
-        kind : str, ``"30s"`` or ``"3s"`` (a published GTZAN table), or ``"table"``
+        kind : str, ``"30s"`` (a published GTZAN table of clips), ``"3s"`` (one row per segment: its file names
+            are ``<track>.<k>.wav``), or ``"table"`` (any other table, one row per track)
         source : str, ``path``
 
     Raises
@@ -219,7 +248,6 @@ def load_feature_table(path):
     >>> table.kind, table.feature_names, table.groups.tolist()
     ('table', ['loudness'], ['a', 'b'])
     """
-    import pandas as pd
 
     path = os.fspath(path)
     if not os.path.exists(path):
@@ -227,31 +255,31 @@ def load_feature_table(path):
     if os.path.isdir(path):
         raise IsADirectoryError(f"{path!r} is a folder: pass the CSV file itself (for a folder of audio use "
                                 "load_audio_folder or gtzan_table)")
-    errors = []
-    for kind in _KINDS:
-        try:
-            b = load_gtzan_features(kind, path=path)
-        except ValueError as err:
-            errors.append(str(err))
-            continue
+    df = _read_csv(path, repr(path), "table")
+    # a table is of segments because its file names say so (<track>.<k>.wav), never because a track repeats
+    kind = "3s" if "filename" in df.columns and _segment_names(df["filename"]) else "30s"
+    if {"filename", "label", *GTZAN_COLUMNS} <= set(df.columns):  # the published layout: checked as strictly
+        b = load_gtzan_features(kind, path=path)
         return Bunch(data=b.data, target=b.target, groups=b.groups, feature_names=b.feature_names, kind=kind,
                      source=path)
-    df = _read_csv(path, repr(path), "table")
     if "label" not in df.columns:
-        raise ValueError(f"{path!r} is not a feature table: {errors[0]} (a table of other features needs a "
-                         "'label' column and numeric feature columns)")
+        raise ValueError(f"{path!r} is not a feature table: it has no 'label' column. A table of features needs a "
+                         "'label' column and numeric feature columns (and may have 'filename' and 'length'); a "
+                         "published GTZAN table has filename, length, the 57 feature columns and label")
     features = [c for c in df.columns if c not in ("filename", "length", "label")]
-    values = df[features].apply(pd.to_numeric, errors="coerce")
-    bad = values.isna().to_numpy()
-    if not features or bad.any():
-        where = ""
-        if bad.any():
-            r, c = (int(v[0]) for v in np.nonzero(bad))
-            where = f": column {features[c]!r} on line {r + 2} is empty or not a number"
-        raise ValueError(f"{path!r}: the feature columns must all be numbers{where}")
+    if not features:
+        raise ValueError(f"{path!r} has no feature column besides filename, length and label")
+    names = df["filename"].astype(str) if "filename" in df.columns else None
+    values = _numeric(df, features, repr(path), names=names)
     groups = None
-    if "filename" in df.columns:
-        groups = track_ids(df["filename"].astype(str), repr(path))
-    kind = "3s" if groups is not None and len(set(groups)) < len(groups) else "table"
-    return Bunch(data=values.to_numpy(dtype=np.float64), target=df["label"].astype(str).to_numpy(dtype=object),
-                 groups=groups, feature_names=features, kind=kind, source=path)
+    if names is not None:
+        groups = track_ids(names, repr(path))
+        _check_unique(names if kind == "3s" else groups, repr(path), "segment" if kind == "3s" else "track", names)
+    return Bunch(data=values, target=_labels(df, repr(path)), groups=groups, feature_names=features,
+                 kind="3s" if kind == "3s" else "table", source=path)
+
+
+def _segment_names(filenames):
+    """Whether every file name is a GTZAN segment name, ``<genre>.<5 digits>.<k>.wav``."""
+    matches = [GTZAN_NAME.match(os.path.splitext(str(f))[0]) for f in filenames]
+    return bool(matches) and all(m is not None and m.group("segment") is not None for m in matches)

@@ -20,8 +20,9 @@ genreclf's network builders serve as the wrappers' ``model=`` (see :mod:`genrecl
 """
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._labels import check_classes
 from .._persistence import VersionStampMixin
 from .classifiers import tf_determinism_restored
 
@@ -85,7 +86,7 @@ class KerasWrapperClassifier(VersionStampMixin, MetaEstimatorMixin, ClassifierMi
         The fitted clone.
     classes_ : np.ndarray of shape (n_classes,)
     n_features_in_ : int
-        When the wrapper has it.
+        Columns of ``X`` (its second axis).
 
     Examples
     --------
@@ -116,6 +117,8 @@ class KerasWrapperClassifier(VersionStampMixin, MetaEstimatorMixin, ClassifierMi
             raise TypeError("KerasWrapperClassifier wraps a scikit-learn wrapper of a Keras model (scikeras' "
                             "KerasClassifier or keras.wrappers.SKLearnClassifier), got "
                             f"{type(self.estimator).__name__}")
+        X, y = validate_data(self, X, y, allow_nd=True)  # the checks and messages of every scikit-learn model
+        check_classes(y, where=type(self).__name__)
         with tf_determinism_restored():
             self.estimator_ = clone_estimator(self.estimator).fit(X, y, **fit_params)
         if not hasattr(self.estimator_, "predict_proba") and not hasattr(self.estimator_, "model_"):
@@ -123,8 +126,6 @@ class KerasWrapperClassifier(VersionStampMixin, MetaEstimatorMixin, ClassifierMi
                             "to take probabilities from: use scikeras' KerasClassifier or keras.wrappers."
                             "SKLearnClassifier, whose model ends in a softmax")
         self.classes_ = np.asarray(self.estimator_.classes_)
-        if hasattr(self.estimator_, "n_features_in_"):
-            self.n_features_in_ = self.estimator_.n_features_in_
         return self
 
     def predict_proba(self, X):
@@ -134,10 +135,11 @@ class KerasWrapperClassifier(VersionStampMixin, MetaEstimatorMixin, ClassifierMi
         output (Keras' ``SKLearnClassifier``, whose one-hot targets follow ``classes_``).
         """
         check_is_fitted(self)
+        X = validate_data(self, X, reset=False, allow_nd=True)
         with tf_determinism_restored():
             if hasattr(self.estimator_, "predict_proba"):
                 return np.asarray(self.estimator_.predict_proba(X), dtype=np.float64)
-            proba = np.asarray(self.estimator_.model_.predict(np.asarray(X), verbose=0), dtype=np.float64)
+            proba = np.asarray(self.estimator_.model_.predict(X, verbose=0), dtype=np.float64)
         if proba.ndim != 2 or proba.shape[1] != len(self.classes_) or proba.min() < 0:
             raise ValueError(f"the Keras model of {type(self.estimator).__name__} outputs {proba.shape[1:]} values "
                              f"per sample (minimum {proba.min():.3g}), not {len(self.classes_)} probabilities: end "
@@ -146,7 +148,8 @@ class KerasWrapperClassifier(VersionStampMixin, MetaEstimatorMixin, ClassifierMi
 
     def predict(self, X):
         """The most probable class of each sample, shape (n_samples,)."""
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def __sklearn_clone__(self):
         return type(self)(clone_estimator(self.estimator))

@@ -1,0 +1,88 @@
+"""One rule for too few classes, wherever genreclf trains (``benchmark``, ``genreclf train``, ``fit``).
+
+Training needs at least two classes, and every class as many members as the training splits it into: the folds
+of a stratified search or cross-validation each need one of every class. A model may need more rows in all (a
+KNN's neighbours). Each rule fails at training time, never at predict time, with a message that names the class
+and a fix that can be followed.
+"""
+import numpy as np
+
+__all__ = ["check_classes", "check_members", "lower_or_drop", "members_needed", "check_training"]
+
+
+def check_classes(y, *, where="y", what="rows"):
+    """Raise ValueError unless ``y`` holds at least two classes; return ``(classes, counts)``.
+
+    Examples
+    --------
+    >>> check_classes(["rock", "rock"], where="genreclf train")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: genreclf train: y holds the single class 'rock' (2 rows); a classifier needs at least 2 classes...
+    """
+    classes, counts = np.unique(np.asarray(y), return_counts=True)
+    if len(classes) < 2:
+        held = f"the single class {classes.tolist()[0]!r} ({counts[0]} {what})" if len(classes) else "no labels"
+        raise ValueError(f"{where}: y holds {held}; a classifier needs at least 2 classes. Check that y is the label "
+                         "column and that no filtering dropped the other genres (a folder needs one sub-folder per "
+                         "genre)")
+    return classes, counts
+
+
+def check_members(y, needed, *, where, because, fix, what="rows"):
+    """Raise ValueError unless every class of ``y`` has ``needed`` members, naming the smallest.
+
+    ``fix(worst, n)`` says what to do about the class ``worst`` of ``n`` members.
+    """
+    classes, counts = check_classes(y, where=where, what=what)
+    if counts.min() >= needed:
+        return
+    worst, n = classes.tolist()[counts.argmin()], int(counts.min())
+    small = ", ".join(f"{c!r} ({k} {what})" for c, k in zip(classes.tolist(), counts) if k < needed)
+    raise ValueError(f"{where}: class {worst!r} has only {n} {what}, fewer than {because}; {fix(worst, n)}. "
+                     f"Classes below {needed}: {small}")
+
+
+def lower_or_drop(param, keep_hint):
+    """The fix of :func:`check_members` when ``param`` can be lowered: lower it (if 2 or more), or drop the class."""
+    def fix(worst, n):
+        lower = f"use {param}<={n}, or " if n >= 2 else ""
+        return f"{lower}drop the class (keep = y != {worst!r}; then {keep_hint})"
+    return fix
+
+
+def members_needed(estimator, param_grid=None, n_folds=None):
+    """``[(needed, because, per_class)]``: what fitting ``estimator`` asks of the training rows.
+
+    The folds of a search (each class in every fold), the internal folds of a calibrated classifier (scikit-learn's
+    ``CalibratedClassifierCV``, 5 unless set), and the neighbours of a KNN (rows in all, not per class); a value of
+    ``param_grid`` counts at its largest.
+    """
+    params = estimator.get_params(deep=True) if hasattr(estimator, "get_params") else {}
+    needs = []
+    if n_folds:
+        needs.append((int(n_folds), f"the {n_folds} folds of the hyper-parameter search", True))
+    for key, value in params.items():
+        prefix, _, name = key.rpartition("__")
+        owner = params.get(prefix) if prefix else estimator
+        candidates = [value, *(param_grid or {}).get(key, [])]
+        if name == "n_neighbors":
+            k = max(int(v) for v in candidates if isinstance(v, (int, np.integer)))
+            needs.append((k, f"the {k} neighbours of the KNN", False))
+        elif name == "cv" and type(owner).__name__ == "CalibratedClassifierCV" and (value is None or
+                                                                                    isinstance(value, int)):
+            k = 5 if value is None else int(value)
+            needs.append((k, f"the {k} internal folds of the calibrated classifier", True))
+    return needs
+
+
+def check_training(estimator, y, *, where, param_grid=None, n_folds=None, what="clips"):
+    """Every rule of this module for fitting ``estimator`` on labels ``y`` (see :func:`members_needed`)."""
+    classes, counts = check_classes(y, where=where, what=what)
+    for needed, because, per_class in members_needed(estimator, param_grid, n_folds):
+        if per_class:
+            check_members(y, needed, where=where, what=what, because=because,
+                          fix=lambda worst, n: f"add {what} of {worst!r}, or leave the class out")
+        elif counts.sum() < needed:
+            raise ValueError(f"{where}: {counts.sum()} {what} in all, fewer than {because}: add {what}, or use "
+                             "another model")
