@@ -5,7 +5,9 @@ SR = 22050
 #: STFT window and hop used by librosa's defaults and by the published GTZAN tables.
 N_FFT = 2048
 HOP_LENGTH = 512
-#: Length of one published 3-second segment of the GTZAN tables (samples at 22,050 Hz) ...
+#: A 30 s GTZAN clip is classified in segments of 3 s ...
+SEGMENT_SECONDS = 3
+#: ... which start every 3 s ...
+SEGMENT_HOP = SEGMENT_SECONDS * SR
+#: ... and, in the published 3-second GTZAN table, are 66,149 samples long (one short of 3 s at 22,050 Hz).
 SEGMENT_SAMPLES = 66149
-#: ... and the distance between segment starts (3 s).
-SEGMENT_HOP = 3 * SR

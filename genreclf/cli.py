@@ -23,6 +23,7 @@ import time
 import warnings
 
 from ._defaults import SR
+from .audio import AudioLoadWarning
 
 __all__ = ["main", "DEFAULT_MODELS"]
 
@@ -63,7 +64,6 @@ def _load_data(spec, *, n_segments=None, n_jobs=None, verbose=1):
 
 def _audio_table(folder, *, n_segments=None, n_jobs=None, verbose=1):
     """The GTZAN table of a folder of audio; every file or segment left out is named on stderr."""
-    from .audio import AudioLoadWarning
     from .datasets import gtzan_table
 
     try:
@@ -104,40 +104,84 @@ def _cmd_benchmark(args):
 
     _check_out(args.out)
     names = _models(args.models)
-    if any(n in ("cnn", "lstm") for n in names):
-        raise CLIError("cnn and lstm take 3-D frames, not a feature table: benchmark them from Python "
-                       "(genreclf.evaluation.benchmark with MFCCTransformer frames)", status=2)
     protocol = {"cv": "cv", "filtered": "filtered", "both": "both"}[args.protocol]
-    data = _load_data(args.data, n_jobs=args.n_jobs, verbose=0 if args.quiet else 1)
-    groups = data.groups
-    if protocol in ("filtered", "both") and groups is None:
-        raise CLIError(f"--protocol {args.protocol} needs GTZAN track names ('filename' column) in {data.source!r}")
+    audio = args.data not in (None, "30s") and os.path.isdir(args.data)
+    if args.features is not None and not audio:
+        raise CLIError("--features compares feature sets of audio: give --data a folder of genre sub-folders of "
+                       "audio files (a table's features are already chosen)", status=2)
+    if not audio and any(n in ("cnn", "lstm") for n in names):
+        raise CLIError("cnn and lstm take 3-D frames, not a feature table: give --data an audio folder and "
+                       "--features mfcc (or benchmark them from Python)", status=2)
+    verbose = 0 if args.quiet else 1
+    if audio:
+        data = _audio_clips(args.data)
+        features = args.features or "gtzan"
+        X, what = list(data.filenames), f"{len(data.filenames)} clips"
+    else:
+        data = _load_data(args.data)
+        features, X, what = None, data.data, f"{len(data.target)} rows ({data.kind})"
+        if protocol in ("filtered", "both") and data.groups is None:
+            raise CLIError(f"--protocol {args.protocol} needs GTZAN track names ('filename' column) in "
+                           f"{data.source!r}")
     if not args.quiet:
-        print(f"genreclf benchmark: {len(data.target)} rows ({data.kind}) from {data.source}; models: "
-              f"{', '.join(names)}; protocol: {args.protocol}; {args.cv}-fold CV"
-              f"{'' if args.no_tune else ', nested tuning'}", file=sys.stderr)
+        sets = f"; features: {features}" if features else ""
+        print(f"genreclf benchmark: {what} from {data.source}{sets}; models: {', '.join(names)}; protocol: "
+              f"{args.protocol}; {args.cv}-fold CV{'' if args.no_tune else ', nested tuning'}", file=sys.stderr)
     start = time.perf_counter()
     try:
-        board = benchmark(make_baselines(names, random_state=args.random_state), data.data, data.target,
-                          groups=groups, cv=args.cv, protocol=protocol, n_jobs=args.n_jobs, tune=not args.no_tune,
-                          random_state=args.random_state, verbose=0 if args.quiet else 1)
-    except ValueError as err:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", AudioLoadWarning)  # the clips left out are named below, once
+            board = benchmark(make_baselines(names, random_state=args.random_state), X, data.target,
+                              groups=data.groups, features=features, cv=args.cv, protocol=protocol,
+                              n_jobs=args.n_jobs, tune=not args.no_tune, random_state=args.random_state,
+                              verbose=verbose)
+    except (ValueError, TypeError) as err:
         raise CLIError(str(err)) from None
+    for w in caught:
+        if isinstance(w.message, AudioLoadWarning):
+            for _, clip, reason in w.message.failures:
+                _note(f"left out {clip!r}: {reason}")
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     print(format_leaderboard(board, metrics=[m for m in ("accuracy", "f1_macro", "log_loss")
                                              if f"{m}_mean" in board.columns]))
     picks = pick_models(board)
     if len(picks):
         print("\npicked without the test scores (best tune acc, on inner folds / valid tracks; ties listed):")
-        for protocol, best in picks.groupby("protocol", sort=False):
-            models = ", ".join(f"{r.model} ({100 * r.tune_accuracy:.1f} -> {100 * r.accuracy_mean:.1f}%)"
+        for shown, best in picks.groupby("protocol", sort=False):
+            models = ", ".join(f"{_name(r)} ({100 * r.tune_accuracy:.1f} -> {100 * r.accuracy_mean:.1f}%)"
                                for r in best.itertuples())
-            print(f"  {protocol}: {models}")
+            print(f"  {shown}: {models}")
     if not args.quiet:
         print(f"({time.perf_counter() - start:.0f} s; accuracy and macro-F1 in %, mean ± std over folds, or ± "
               "bootstrap standard error for the single artist-filtered split)", file=sys.stderr)
     if args.out:
         _write_csv(board, args.out)
     return 0
+
+
+def _name(row):
+    """A leaderboard row's model, with its feature set when there are several."""
+    features = getattr(row, "features", None)
+    return f"{features} · {row.model}" if features else row.model
+
+
+def _audio_clips(folder):
+    """The readable clips of a folder of genre sub-folders (the unreadable ones are named on stderr)."""
+    from .datasets import load_audio_folder
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AudioLoadWarning)  # each unreadable file is printed below instead
+        try:
+            clips = load_audio_folder(folder)
+        except (OSError, ValueError) as err:
+            raise CLIError(str(err)) from None
+    for path, reason in clips.unreadable:
+        _note(f"skipped {path}: {reason}")
+    if not len(clips.filenames):
+        raise CLIError(f"no readable audio file in {folder!r}")
+    clips.source = folder
+    return clips
 
 
 def _check_out(path):
@@ -318,7 +362,11 @@ def _parser():
                        description="Cross-validate models (nested tuning) under 10-fold CV and/or the "
                                    "artist-filtered GTZAN split and print a leaderboard.")
     b.add_argument("--data", default="30s", help="30s (bundled table, default), a features CSV, or an audio "
-                                                 "folder with one sub-folder per genre")
+                                                 "folder with one sub-folder per genre (WAV, FLAC, MP3, OGG...)")
+    b.add_argument("--features", default=None,
+                   help="with an audio folder: feature sets to compare, comma-separated, among gtzan (default), "
+                        "musicnn, mfcc (frames, for cnn and lstm) and combinations such as gtzan+musicnn; each is "
+                        "extracted once per clip and cached in the data home")
     b.add_argument("--protocol", choices=("cv", "filtered", "both"), default="both")
     b.add_argument("--models", nargs="+", default=None,
                    help=f"baseline names, comma- or space-separated (default: {','.join(DEFAULT_MODELS)}; 'all')")
@@ -392,6 +440,7 @@ def main(argv=None):
     int
         0 on success, 1 when the data could not be used, 2 for a usage error.
     """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up log lines are noise on a terminal
     parser = _parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     try:

@@ -22,12 +22,14 @@ All work is dispatched through :mod:`joblib` (one task per model and fold), so `
 ``with joblib.parallel_backend("dask"): benchmark(...)`` runs it on a Dask cluster.
 """
 import math
+import os
 import time
 import warnings
 
 import numpy as np
 from sklearn.base import clone, is_classifier
 
+from ._defaults import SEGMENT_SECONDS
 from ._deprecation import deprecate_positional_args
 from ._labels import check_classes, check_members, lower_or_drop
 from ._progress import progress_bar
@@ -287,7 +289,7 @@ def _subset(X, idx):
     return X[idx]
 
 
-def _fit_predict(name, protocol, fold, estimator, grid, X, y, groups, train, test, inner, tune):
+def _fit_predict(name, protocol, fold, estimator, grid, X, y, groups, train, test, inner, tune, features=None):
     """One model on one split: (grid search and) fit on ``train``, predict ``test``. Runs in a joblib worker."""
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.model_selection import GridSearchCV
@@ -313,7 +315,7 @@ def _fit_predict(name, protocol, fold, estimator, grid, X, y, groups, train, tes
         proba = model.predict_proba(Xte) if hasattr(model, "predict_proba") else None
         pred = model.classes_[np.argmax(proba, axis=1)] if proba is not None else np.asarray(model.predict(Xte))
         predict_time = time.perf_counter() - start
-    return dict(name=name, protocol=protocol, fold=fold, test=test, proba=proba, pred=pred,
+    return dict(name=name, protocol=protocol, fold=fold, features=features, test=test, proba=proba, pred=pred,
                 classes=np.asarray(model.classes_), fit_time=fit_time, predict_time=predict_time,
                 best_params=best_params, tune_accuracy=tune_accuracy)
 
@@ -377,9 +379,9 @@ def _bootstrap_std(y_true, y_pred, proba, metrics, classes, n_boot, rng):
 
 # ------------------------------------------------------------------------------------------------ benchmark
 @deprecate_positional_args
-def benchmark(estimators=None, X=None, y=None, *, groups=None, cv=10, protocol=None,
+def benchmark(estimators=None, X=None, y=None, *, groups=None, features=None, cv=10, protocol=None,
               scoring=("accuracy", "f1_macro", "neg_log_loss"), n_jobs=None, tune=True, inner_cv=3,
-              random_state=0, verbose=0, n_bootstrap=200):
+              random_state=0, verbose=0, n_bootstrap=200, memory="auto"):
     """Cross-validate several classifiers under honest protocols and return a leaderboard.
 
     Parameters
@@ -390,13 +392,21 @@ def benchmark(estimators=None, X=None, y=None, *, groups=None, cv=10, protocol=N
         names (:func:`~genreclf.baselines.make_baselines`) and/or estimators; one estimator; or None for the
         default baselines.
     X : array-like of shape (n_rows, n_features) or (n_rows, n_frames, n_coefs), DataFrame, or list of paths
-        One row per clip or per segment (then give ``groups``).
+        One row per clip or per segment (then give ``groups``); with ``features``, the audio files.
     y : array-like of shape (n_rows,)
         Labels (genres).
     groups : array-like of shape (n_rows,), optional
         Track id of each row (``load_gtzan_features(...).groups``). Rows sharing a group are never split between
         train and test; with several rows per group the scores are reported per segment *and* per track.
         Required by ``protocol="filtered"`` unless ``X`` names the clips (paths, file names).
+    features : str, list or dict, optional
+        Compare feature sets of the audio files ``X`` as well as models: names of
+        :data:`~genreclf.features.sets.FEATURE_SETS` (``"gtzan"``, ``"musicnn"``, ``"mfcc"``), combinations
+        (``"gtzan+musicnn"``), or ``{name: transformer}`` (see :func:`~genreclf.features.sets.make_feature_sets`).
+        Each set is extracted once per clip (not per fold or model) and cached in ``memory``; the leaderboard has
+        a ``features`` column and one row per feature set × model that can learn from it: table models on 2-D
+        sets (those built on the GTZAN columns on ``"gtzan"`` only), frame models (the CNN and LSTM) on 3-D
+        sets, in 3 s segments that vote per clip. A clip that a set cannot use is left out of every set, once.
     cv : int or splitter, default=10
         Folds of the ``"cv"`` protocol: an int gives stratified (grouped, with segment rows) shuffled k-fold;
         a scikit-learn splitter is used as is (and receives ``groups``).
@@ -420,6 +430,9 @@ def benchmark(estimators=None, X=None, y=None, *, groups=None, cv=10, protocol=N
         ``>= 1`` shows one progress bar of the fits (tqdm: a widget in Jupyter, a line on stderr elsewhere).
     n_bootstrap : int, default=200
         Resamples of the test clips for the spread of single-split protocols (``"filtered"``).
+    memory : "auto", None or str, default="auto"
+        With ``features``: the cache folder of the feature sets (``"auto"``: ``<data home>/cache``, see
+        :func:`~genreclf.datasets.get_data_home`; ``None``: no cache). A second run extracts nothing.
 
     Returns
     -------
@@ -488,24 +501,141 @@ def benchmark(estimators=None, X=None, y=None, *, groups=None, cv=10, protocol=N
             raise ValueError(f"groups has {len(groups)} entries but X and y have {len(y)} rows; give one track id "
                              "per row (e.g. load_gtzan_features(...).groups), filtered like X and y")
     _check_labels(y)
-    _check_finite(X, models)
+    if features is not None:
+        data, y, groups, sets = _feature_sets(features, X, y, groups, memory, n_jobs, verbose)
+        _check_labels(y)
+        models_of = {name: _models_for(models, name, values, sets[name]) for name, values in data.items()}
+    else:
+        data, models_of = {None: X}, {None: models}
+    for name, values in data.items():
+        _check_finite(values, models_of[name])
     segmented = groups is not None and len(np.unique(groups)) < len(groups)
     if segmented and len(set(zip(groups.tolist(), y.tolist()))) != len(set(groups.tolist())):
         raise ValueError("groups: some track has rows with different labels; each group must be one track "
                          "with one label")
 
-    plans = _plan_splits(protocols, cv, X, y, groups, segmented, models, tune, inner_cv, random_state)
-    tasks = [delayed(_fit_predict)(name, label, i, est, grid, X, y, groups if p == "filtered" or segmented else None,
-                                   train, test, inner, tune)
+    everything = {k: v for m in models_of.values() for k, v in m.items()}
+    plans = _plan_splits(protocols, cv, X, y, groups, segmented, everything, tune, inner_cv, random_state)
+    tasks = [delayed(_fit_predict)(name, label, i, est, grid, values, y,
+                                   groups if p == "filtered" or segmented else None, train, test, inner, tune, feature)
+             for feature, values in data.items()
              for p, label, splits, inner in plans
-             for name, (est, grid) in models.items()
+             for name, (est, grid) in models_of[feature].items()
              for i, (train, test) in enumerate(splits)]
     results = []
-    with progress_bar(len(tasks), desc="benchmark", unit="fits", verbose=verbose) as bar:
+    with progress_bar(len(tasks), desc="benchmark", unit="fits", verbose=verbose) as bar, warnings.catch_warnings():
+        # loky restarts a worker whose memory grew by 300 MB after its first task, which is TensorFlow loading
+        # for a Keras model after a scikit-learn one: expected here, and not a leak to warn the user about
+        warnings.filterwarnings("ignore", message="A worker stopped while some jobs were given", category=UserWarning)
         for result in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(tasks):
             results.append(result)
             bar.update(1)
-    return _leaderboard(plans, models, results, y, groups, segmented, metrics, n_bootstrap, random_state)
+    boards = [_leaderboard(plans, models_of[feature], [r for r in results if r["features"] == feature], y, groups,
+                           segmented, metrics, n_bootstrap, random_state, feature)
+              for feature in data if models_of[feature]]
+    return boards[0] if features is None else _joined(boards, metrics)
+
+
+def _feature_sets(features, X, y, groups, memory, n_jobs, verbose):
+    """Every feature set of the clips ``X``, extracted once: ``({name: array}, y, groups, {name: transformer})``
+    of the kept clips."""
+    from .datasets import get_data_home, track_id
+    from .features.sets import extract_feature_sets, make_feature_sets
+
+    if isinstance(X, np.ndarray) and X.dtype.kind in "biufc":
+        raise TypeError("features= extracts feature sets from audio: X must be the clips (a list of paths), not "
+                        "an array of features")
+    if memory == "auto":
+        memory = os.path.join(get_data_home(), "cache")
+    sets = make_feature_sets(features)
+    data, kept, _ = extract_feature_sets(list(X), sets, memory=memory, n_jobs=n_jobs, verbose=verbose)
+    if not kept.any():
+        raise ValueError("benchmark: no clip could be used by every feature set (see the warning above)")
+    if groups is None:  # one row per clip: its track id, for the artist-filtered split
+        groups = np.asarray([track_id(c) if isinstance(c, (str, os.PathLike)) else str(i)
+                             for i, c in enumerate(X)], dtype=object)
+    return data, y[kept], np.asarray(groups, dtype=object)[kept], sets
+
+
+def _takes_frames(estimator):
+    """Whether a model reads 3-D frames (genreclf's CNN and LSTM, or what says so in its tags), not table rows."""
+    from sklearn.utils import get_tags
+
+    from .models import CNNClassifier, LSTMClassifier
+
+    last = estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator
+    if isinstance(last, (CNNClassifier, LSTMClassifier)):
+        return True
+    try:
+        tags = get_tags(estimator).input_tags
+    except Exception:  # an estimator without scikit-learn tags
+        return False
+    return tags.three_d_array and not tags.two_d_array
+
+
+def _needs_gtzan_columns(estimator):
+    """Whether a model starts from the 57 GTZAN columns (a GTZANTableTransformer in it)."""
+    from .baselines import GTZANTableTransformer
+
+    parts = [estimator] + [step for _, step in getattr(estimator, "steps", [])]
+    for part in list(parts):
+        parts += [e for _, e in getattr(part, "estimators", [])] + [step for _, step in getattr(part, "steps", [])]
+    return any(isinstance(p, GTZANTableTransformer) for p in parts)
+
+
+def _models_for(models, feature, values, transformer):
+    """The models that can learn from a feature set: frames go to frame models, in 3 s segments that vote (ten per
+    30 s clip); table rows go to table models (those built on the GTZAN columns only to the GTZAN set)."""
+    from .features.gtzan import GTZAN_COLUMNS
+    from .models import SegmentClassifier
+
+    out = {}
+    for name, (est, grid) in models.items():
+        if values.ndim == 3 and _takes_frames(est):
+            segments = _segments_of(transformer, values.shape[1])
+            out[name] = (SegmentClassifier(est, **segments), {f"estimator__{k}": v for k, v in grid.items()})
+        elif values.ndim == 2 and not _takes_frames(est):
+            if _needs_gtzan_columns(est) and values.shape[1] != len(GTZAN_COLUMNS):
+                continue
+            out[name] = (est, grid)
+    if not out:
+        kind = "frames" if values.ndim == 3 else "a table"
+        warnings.warn(f"benchmark: no model learns from the feature set {feature!r} ({kind}): it is left out",
+                      UserWarning, stacklevel=3)
+    return out
+
+
+def _segments_of(transformer, n_frames):
+    """How a frame model sees a clip: in 3 s segments (the GTZAN convention) when the transformer's frame rate is
+    known and a clip holds one or more of them; else in ten segments."""
+    rate = getattr(transformer, "sr", None), getattr(transformer, "hop_length", None)
+    if all(isinstance(v, (int, float)) and v > 0 for v in rate):
+        frames = int(round(SEGMENT_SECONDS * rate[0] / rate[1]))
+        if 0 < frames <= n_frames:
+            return {"segment_frames": frames}
+    return {"n_segments": min(10, n_frames)}
+
+
+def _joined(boards, metrics):
+    """One leaderboard of several feature sets: their rows, best first within each protocol; attrs merged."""
+    import pandas as pd
+
+    plain = [b.copy() for b in boards]
+    for b in plain:
+        b.attrs = {}  # concat compares attrs, which hold DataFrames
+    rows = pd.concat(plain, ignore_index=True)
+    order = {label: i for i, label in enumerate(dict.fromkeys(rows["protocol"]))}
+    ascending = metrics[0] == "log_loss"
+    board = (rows.assign(_p=rows["protocol"].map(order))
+             .sort_values(["_p", f"{metrics[0]}_mean"], ascending=[True, ascending], kind="stable")
+             .drop(columns="_p").reset_index(drop=True))
+    attrs = {key: {} for key in boards[0].attrs if key != "classes"}
+    for b in boards:
+        for key in attrs:
+            attrs[key].update(b.attrs[key])
+    attrs["classes"] = boards[0].attrs["classes"]
+    board.attrs.update(attrs)
+    return board
 
 
 def _plan_splits(protocols, cv, X, y, groups, segmented, models, tune, inner_cv, random_state):
@@ -525,8 +655,9 @@ def _plan_splits(protocols, cv, X, y, groups, segmented, models, tune, inner_cv,
     return plans
 
 
-def _leaderboard(plans, models, results, y, groups, segmented, metrics, n_bootstrap, random_state):
-    """The leaderboard DataFrame: one row per model, protocol and level, best first; details in ``attrs``."""
+def _leaderboard(plans, models, results, y, groups, segmented, metrics, n_bootstrap, random_state, features=None):
+    """The leaderboard DataFrame: one row per model, protocol and level, best first; details in ``attrs`` (keyed
+    by ``(model, protocol)``, or ``(features, model, protocol)`` for a feature set)."""
     import pandas as pd
 
     classes = np.unique(y)
@@ -543,6 +674,8 @@ def _leaderboard(plans, models, results, y, groups, segmented, metrics, n_bootst
                                                                 n_bootstrap, rng)
                 shown = label if not segmented else f"{label}, {level}-level"
                 row = {"model": name, "protocol": shown, "level": level}
+                if features is not None:
+                    row = {"features": features, **row}
                 for m in metrics:
                     row[f"{m}_mean"] = float(folds[m].mean())
                     row[f"{m}_std"] = float(std[m])
@@ -556,7 +689,7 @@ def _leaderboard(plans, models, results, y, groups, segmented, metrics, n_bootst
                            best_params=_most_common(chosen),
                            tune_accuracy=float(np.mean(tuned)) if not np.isnan(tuned).any() else np.nan)
                 rows.append(row)
-                key = (name, shown)
+                key = (name, shown) if features is None else (features, name, shown)
                 attrs["confusion"][key] = _confusion(predictions, classes)
                 attrs["per_class"][key] = _per_class(predictions, classes)
                 attrs["predictions"][key] = predictions
@@ -678,11 +811,12 @@ def format_leaderboard(board, metrics=None, percent=True):
     if metrics is None:
         metrics = [c[:-5] for c in board.columns if c.endswith("_mean") and "time" not in c]
     tune = "tune_accuracy" in board and board["tune_accuracy"].notna().any()
-    header = ["model", "protocol"] + metrics + (["tune acc"] if tune else [])
+    sets = "features" in board
+    header = (["features"] if sets else []) + ["model", "protocol"] + metrics + (["tune acc"] if tune else [])
     header += ["fit s", "predict s", "best params"]
     lines = []
     for _, row in board.iterrows():
-        cells = [str(row["model"]), str(row["protocol"])]
+        cells = ([str(row["features"])] if sets else []) + [str(row["model"]), str(row["protocol"])]
         cells += [_score_cell(row[f"{m}_mean"], row[f"{m}_std"], percent and "loss" not in m) for m in metrics]
         if tune:
             cells.append(_score_cell(row["tune_accuracy"], None, percent))

@@ -244,3 +244,70 @@ def test_train_on_an_audio_folder_with_segments(capsys, tmp_path, audio_dir):
     assert saved.window == 30.0 and saved.estimator_.estimator[0].n_segments == 3
     status, _, err = _run(capsys, "train", "--data", "30s", "--segments", "3", "--out", str(model))
     assert "--segments needs a 3-second table or an audio folder" in _one_error_line(err, status, 2)
+
+
+@pytest.fixture
+def mixed_formats_dir(tmp_path, subset_paths, corrupt_clip):
+    """Real clips of four genres as WAV, FLAC, MP3 and OGG in turn, plus the corrupt jazz clip."""
+    import soundfile as sf
+
+    if "MP3" not in sf.available_formats():
+        pytest.skip("this libsndfile cannot write MP3")
+    root = tmp_path / "mixed"
+    formats = ("wav", "flac", "mp3", "ogg")
+    chosen = [p for p in subset_paths if Path(p).parent.name in ("blues", "classical", "country", "disco")]
+    for i, p in enumerate(chosen):
+        genre, ext = Path(p).parent.name, formats[i % len(formats)]
+        (root / genre).mkdir(parents=True, exist_ok=True)
+        audio, sr = sf.read(p, dtype="float32")
+        sf.write(root / genre / f"{Path(p).stem}.{ext}", audio, sr)
+    (root / "jazz").mkdir()
+    shutil.copy(corrupt_clip, root / "jazz")
+    return root
+
+
+def test_benchmark_feature_sets_of_an_audio_folder_in_mixed_formats(capsys, tmp_path, monkeypatch,
+                                                                    mixed_formats_dir):
+    monkeypatch.setenv("GENRECLF_DATA", str(tmp_path / "home"))  # the feature cache goes there
+    out_csv = tmp_path / "board.csv"
+    argv = ["benchmark", "--data", str(mixed_formats_dir), "--features", "gtzan,mfcc",
+            "--models", "logistic_regression,cnn", "--protocol", "both", "--cv", "2", "--no-tune",
+            "--out", str(out_csv)]
+    status, out, err = _run(capsys, *argv)
+    assert status == 0, err
+    assert len([line for line in err.splitlines() if "jazz.00054.wav" in line]) == 1  # the corrupt clip, once
+    assert "extracting gtzan, mfcc" in err and "clips/s" in err  # one bar for the extraction, one for the fits
+    assert "benchmark: 100%" in err
+    header = out.splitlines()[0].split()
+    assert header[:3] == ["features", "model", "protocol"]
+    assert "stratified 2-fold CV" in out and "artist-filtered split" in out
+    rows = [line.split()[:2] for line in out.splitlines()[1:] if line.strip() and not line.startswith(" ")]
+    assert ["gtzan", "logistic_regression"] in rows and ["mfcc", "cnn"] in rows
+    table = pd.read_csv(out_csv)
+    assert set(zip(table["features"], table["model"])) == {("gtzan", "logistic_regression"), ("mfcc", "cnn")}
+    assert set(table["protocol"]) == {"stratified 2-fold CV", "artist-filtered split"}
+    assert list((tmp_path / "home" / "cache").rglob("*.npz"))  # cached for the next run
+
+
+def test_benchmark_of_audio_prints_the_pick_as_feature_set_and_model(capsys, tmp_path, monkeypatch):
+    from audio_files import tone_at, write
+
+    monkeypatch.setenv("GENRECLF_DATA", str(tmp_path / "home"))
+    rng = np.random.default_rng(0)
+    for genre, freq in (("low", 220.0), ("high", 1760.0)):
+        (tmp_path / "tones" / genre).mkdir(parents=True)
+        for i in range(6):
+            clip = tone_at(22050, 2.0, freq * (1 + 0.03 * i)) + rng.normal(scale=0.05, size=2 * 22050)
+            write(tmp_path / "tones" / genre / f"{genre}.{i:05d}.wav", clip.astype(np.float32))
+    status, out, err = _run(capsys, "benchmark", "--data", str(tmp_path / "tones"), "--features", "gtzan",
+                            "--models", "logistic_regression,naive_bayes", "--protocol", "cv", "--cv", "3", "--quiet")
+    assert status == 0, err
+    pick = out.split("picked without the test scores")[1]
+    assert "stratified 3-fold CV: gtzan · " in pick and "%" in pick
+
+
+def test_benchmark_features_need_an_audio_folder(capsys):
+    status, _, err = _run(capsys, "benchmark", "--features", "musicnn")
+    assert "--features compares feature sets of audio" in _one_error_line(err, status, 2)
+    status, _, err = _run(capsys, "benchmark", "--models", "cnn")
+    assert "give --data an audio folder and --features mfcc" in _one_error_line(err, status, 2)

@@ -321,12 +321,16 @@ class BaseAudioTransformer(VersionStampMixin, TransformerMixin, BaseEstimator):
         if effective_n_jobs(self.n_jobs) != 1:
             self._compile_kernels()
         tasks = (delayed(_one)(extract, clip) for clip in clips)
-        results = []
+        results, said = [], set()
         with _one_thread(), progress_bar(n, desc=type(self).__name__, unit="clips", verbose=self.verbose) as bar:
             # the limit also covers thread-based backends, whose tasks share this process's BLAS
             for features, error, caught in Parallel(n_jobs=self.n_jobs, return_as="generator")(tasks):
                 results.append((features, error))
                 for message in caught:
+                    if isinstance(message, CacheWarning):  # each worker finds a full disk once: say it once
+                        if str(message) in said:
+                            continue
+                        said.add(str(message))
                     warnings.warn(message, stacklevel=2)
                 bar.update(1)
         return self._stack(results, n, clips)

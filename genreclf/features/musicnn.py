@@ -172,6 +172,8 @@ class MusicnnEmbedding(BaseAudioTransformer):
 
     #: The models' sample rate; not a parameter (the networks only know 16 kHz).
     sr = MUSICNN_SR
+    #: TensorFlow runs the network on every core already: a benchmark does not give it parallel clips.
+    _runs_own_threads = True
 
     @deprecate_positional_args
     def __init__(self, model="MSD_musicnn", *, layer="penultimate", summary="mean", tail="drop", batch_size=32,
