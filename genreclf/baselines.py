@@ -331,16 +331,19 @@ def _build(name, random_state, n_threads):
     if name == "random_forest":
         from sklearn.ensemble import RandomForestClassifier
 
-        return (_pipe(("clf", RandomForestClassifier(n_estimators=200, random_state=random_state,
+        # 100 trees: 72.3% under 10-fold CV against 72.7% for 200, at half the cost (sized for the main job)
+        return (_pipe(("clf", RandomForestClassifier(n_estimators=100, random_state=random_state,
                                                       n_jobs=n_threads))),
-                {"clf__max_features": ["sqrt", 0.3]},
-                "random forest of 200 trees (trees need no scaling)")
+                {"clf__min_samples_leaf": [1, 3]},
+                "random forest of 100 trees (trees need no scaling)")
     if name == "xgboost":
-        return (_pipe(("clf", XGBoostClassifier(n_estimators=300, learning_rate=0.05, max_depth=4,
+        # 100 rounds of depth 3 on 64-bin histograms: 75.9% under 10-fold CV at 0.35 s per fit on one core,
+        # against 75.5% at 3.7 s for 300 rounds of depth 4 on 256 bins (sized for the main job)
+        return (_pipe(("clf", XGBoostClassifier(n_estimators=100, learning_rate=0.2, max_depth=3, max_bin=64,
                                                  subsample=0.8, colsample_bytree=0.5,
                                                  random_state=random_state, n_jobs=n_threads or 1))),
-                {"clf__estimator__max_depth": [3, 5], "clf__estimator__learning_rate": [0.05, 0.1]},
-                "gradient-boosted trees (XGBoost, 300 rounds)")
+                {"clf__estimator__learning_rate": [0.1, 0.2]},
+                "gradient-boosted trees (XGBoost, 100 rounds of depth 3)")
     if name == "naive_bayes":
         from sklearn.naive_bayes import GaussianNB
 
@@ -427,8 +430,9 @@ def make_baselines(names=None, *, random_state=0, n_threads=None, keras=False, n
     logistic_regression   StandardScaler → LogisticRegression; grid ``C``
     svc                   StandardScaler → RBF SVC (calibrated probabilities); grid ``C``, ``gamma``
     knn                   StandardScaler → KNeighborsClassifier; grid ``n_neighbors``, ``weights``
-    random_forest         RandomForestClassifier (200 trees); grid ``max_features``
-    xgboost               XGBClassifier (300 rounds, string labels via EncodedLabelClassifier)
+    random_forest         RandomForestClassifier (100 trees); grid ``min_samples_leaf``
+    xgboost               XGBClassifier (100 rounds of depth 3 on 64-bin histograms, string labels via
+                          EncodedLabelClassifier); grid ``learning_rate``
     naive_bayes           GTZANTableTransformer(extras=False) → StandardScaler → GaussianNB
     sgd                   StandardScaler → SGDClassifier(loss="log_loss"); grid ``alpha``
     decision_tree         DecisionTreeClassifier; grid ``max_depth``, ``min_samples_leaf``
@@ -445,6 +449,10 @@ def make_baselines(names=None, *, random_state=0, n_threads=None, keras=False, n
     cnn                   3-D frames: SequenceScaler → :class:`~genreclf.models.CNNClassifier` (seed CNN)
     lstm                  3-D frames: SequenceScaler → :class:`~genreclf.models.LSTMClassifier` (seed LSTM)
     ===================== =========================================================================
+
+    The trees and grids of ``random_forest`` and ``xgboost`` are sized so that the default
+    ``genreclf benchmark``, which includes them, takes about 2 minutes on 2 cores with nested tuning under both
+    protocols (each of the two adds ~15 s; ``benchmarks/bench_main_job.py`` prints the time per model).
 
     Parameters
     ----------

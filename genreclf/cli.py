@@ -29,7 +29,8 @@ __all__ = ["main", "DEFAULT_MODELS"]
 
 #: Models of ``genreclf benchmark`` without ``--models``: fast enough to run both protocols in ~2 minutes on
 #: 2 cores with nested tuning.
-DEFAULT_MODELS = ("logistic_regression", "svc", "knn", "naive_bayes", "linear_discriminant", "ensemble")
+DEFAULT_MODELS = ("logistic_regression", "svc", "knn", "random_forest", "xgboost", "naive_bayes",
+                  "linear_discriminant", "ensemble")
 
 
 class CLIError(Exception):
@@ -81,6 +82,11 @@ def _audio_table(folder, *, n_segments=None, n_jobs=None, verbose=1):
 
 def _note(message):
     sys.stderr.write(f"genreclf: warning: {message}\n")
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """A warning on a terminal is one line that says what happened, not where in genreclf's source."""
+    _note(str(message))
 
 
 def _models(spec):
@@ -448,7 +454,9 @@ def main(argv=None):
         if args.command is None:
             parser.print_help(sys.stderr)
             return 2
-        return args.run(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return args.run(args)
     except CLIError as err:
         command = f"genreclf {args.command}" if "args" in locals() and args.command else "genreclf"
         sys.stderr.write(f"{command}: error: {err}\n")

@@ -48,6 +48,8 @@ def test_benchmark_both_protocols_and_csv(capsys, tmp_path):
     assert "stratified 3-fold CV" in out and "artist-filtered split" in out
     assert "logistic_regression" in out and "±" in out
     assert "benchmark: 100%" in err and "fits" in err  # the progress bar
+    # a warning is one line saying what happened (here: tracks outside the artist-filtered split), not a source line
+    assert "genreclf: warning: ArtistFilteredSplit: 70 of 1000 rows" in err and "UserWarning" not in err
     table = pd.read_csv(out_csv)
     assert len(table) == 4 and {"model", "protocol", "accuracy_mean", "accuracy_std"} <= set(table.columns)
     assert "picked without the test scores" not in out  # --no-tune: nothing to pick by
@@ -198,11 +200,19 @@ def test_console_script_runs():
 
 def test_predict_without_a_model_uses_the_default_and_says_what_to_expect(capsys, tmp_path, monkeypatch,
                                                                           subset_paths):
+    import soundfile as sf
+
+    from genreclf.audio import load_audio
+
     monkeypatch.setenv("GENRECLF_DATA", str(tmp_path / "home"))
-    status, out, err = _run(capsys, "predict", subset_paths[0], subset_paths[-1])
+    song = tmp_path / "three_minutes.mp3"  # six real 30 s clips of one genre, end to end, as an MP3
+    metal = [p for p in subset_paths if Path(p).parent.name == "metal"]
+    sf.write(song, np.concatenate([load_audio(metal[i % len(metal)], duration=30.0)[0] for i in range(6)]), 22050)
+    status, out, err = _run(capsys, "predict", subset_paths[0], str(song))
     assert status == 0, err
     assert "model: the default" in err and "expected accuracy on new artists" in err and "artist-filtered" in err
     assert "windows" in out and Path(subset_paths[0]).name in out
+    assert next(line for line in out.splitlines() if "three_minutes.mp3" in line).split()[-1] == "6"  # 6 voted
     assert list((tmp_path / "home" / "models").glob("default-*.joblib"))  # fitted once, then reused
 
 
