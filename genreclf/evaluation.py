@@ -378,10 +378,11 @@ def _bootstrap_std(y_true, y_pred, proba, metrics, classes, n_boot, rng):
 
 
 # ------------------------------------------------------------------------------------------------ benchmark
+# Parameters added after 0.1 go last: the deprecated positional calls map onto the keyword-only ones in order.
 @deprecate_positional_args
-def benchmark(estimators=None, X=None, y=None, *, groups=None, features=None, cv=10, protocol=None,
+def benchmark(estimators=None, X=None, y=None, *, groups=None, cv=10, protocol=None,
               scoring=("accuracy", "f1_macro", "neg_log_loss"), n_jobs=None, tune=True, inner_cv=3,
-              random_state=0, verbose=0, n_bootstrap=200, memory="auto"):
+              random_state=0, verbose=0, n_bootstrap=200, features=None, memory="auto"):
     """Cross-validate several classifiers under honest protocols and return a leaderboard.
 
     Parameters
