@@ -18,11 +18,11 @@ def check_classes(y, *, where="y", what="rows"):
     >>> check_classes(["rock", "rock"], where="genreclf train")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: genreclf train: y holds the single class 'rock' (2 rows); a classifier needs at least 2 classes...
+    ValueError: genreclf train: y holds only one class, 'rock' (2 rows); a classifier needs at least 2 classes...
     """
     classes, counts = np.unique(np.asarray(y), return_counts=True)
     if len(classes) < 2:
-        held = f"the single class {classes.tolist()[0]!r} ({counts[0]} {what})" if len(classes) else "no labels"
+        held = f"only one class, {classes.tolist()[0]!r} ({counts[0]} {what})" if len(classes) else "no labels"
         raise ValueError(f"{where}: y holds {held}; a classifier needs at least 2 classes. Check that y is the label "
                          "column and that no filtering dropped the other genres (a folder needs one sub-folder per "
                          "genre)")

@@ -322,7 +322,7 @@ def test_lengths_of_x_y_and_groups_must_agree():
 
 def test_a_single_class_or_missing_labels_are_refused():
     X, _ = _table()
-    with pytest.raises(ValueError, match="single class 'rock' \\(18 rows\\).*at least 2 classes"):
+    with pytest.raises(ValueError, match="only one class, 'rock' \\(18 rows\\).*at least 2 classes"):
         benchmark({"dummy": DummyClassifier()}, X, np.full(18, "rock"), cv=3)
     y = np.array(["a", "b", None] * 6, dtype=object)
     with pytest.raises(ValueError, match=r"6 missing labels.*rows \[2, 5, 8, 11, 14, 17\]"):

@@ -726,7 +726,7 @@ def test_a_dangling_link_is_listed_as_unreadable(tmp_path, tone):
 
 
 @pytest.mark.parametrize("model, folders, match", [
-    ("naive_bayes", {"blues": 3}, r"single class 'blues' \(3 clips\)"),
+    ("naive_bayes", {"blues": 3}, r"only one class, 'blues' \(3 clips\)"),
     ("knn", {"blues": 2, "metal": 2}, r"4 clips in all, fewer than the 10 neighbours of the KNN"),
     ("svc", {"blues": 3, "metal": 6}, r"class 'blues' has only 3 clips, fewer than the 5 internal folds"),
 ])

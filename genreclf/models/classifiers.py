@@ -101,6 +101,25 @@ def seeded(seed):
             np.random.set_state(np_state)  # noqa: NPY002
 
 
+def predict_in_full_batches(model, X):
+    """A Keras model's outputs for ``X``, as float64, from forward passes of ``_PREDICT_CHUNK`` rows each.
+
+    The last pass is padded with zero rows, so that every row goes through the same float32 kernels whatever the
+    rows predicted with it: its output does not depend on their number or order.
+    """
+    X = np.asarray(X)
+    chunks = []
+    batch = np.zeros((_PREDICT_CHUNK, *X.shape[1:]), dtype=X.dtype)
+    for start in range(0, len(X), _PREDICT_CHUNK):
+        rows = X[start:start + _PREDICT_CHUNK]
+        batch[:len(rows)] = rows
+        batch[len(rows):] = 0
+        chunks.append(np.asarray(model(batch, training=False))[:len(rows)])
+    if not chunks:
+        return np.zeros((0, *model.output_shape[1:]), dtype=np.float64)
+    return np.concatenate(chunks).astype(np.float64)
+
+
 @contextmanager
 def tf_determinism_restored():
     """Inside the block TensorFlow's op determinism may be switched on; after it, it is off again if it was off.
@@ -422,15 +441,7 @@ class BaseKerasClassifier(VersionStampMixin, ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
-        Xn = self._to_network(X)
-        chunks = []
-        batch = np.zeros((_PREDICT_CHUNK, *Xn.shape[1:]), dtype=Xn.dtype)
-        for start in range(0, len(Xn), _PREDICT_CHUNK):
-            rows = Xn[start:start + _PREDICT_CHUNK]
-            batch[:len(rows)] = rows
-            batch[len(rows):] = 0
-            chunks.append(np.asarray(self.model_(batch, training=False))[:len(rows)])
-        proba = np.concatenate(chunks).astype(np.float64)
+        proba = predict_in_full_batches(self.model_, self._to_network(X))
         proba /= proba.sum(axis=1, keepdims=True)
         return proba
 

@@ -20,11 +20,12 @@ genreclf's network builders serve as the wrappers' ``model=`` (see :mod:`genrecl
 """
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._labels import check_classes
 from .._persistence import VersionStampMixin
-from .classifiers import tf_determinism_restored
+from .classifiers import predict_in_full_batches, seeded, tf_determinism_restored
 
 __all__ = ["KerasWrapperClassifier", "as_classifier", "is_keras_wrapper", "clone_estimator"]
 
@@ -79,6 +80,11 @@ class KerasWrapperClassifier(VersionStampMixin, MetaEstimatorMixin, ClassifierMi
     ----------
     estimator : scikeras.wrappers.KerasClassifier or keras.wrappers.SKLearnClassifier
         Fitted (a clone) on ``X, y``. Its Keras model must end in a softmax over the classes.
+    random_state : int, RandomState instance or None, default=None
+        Seeds Python, NumPy and Keras and makes TensorFlow's ops deterministic during ``fit`` (as genreclf's own
+        networks do), so that two fits give the same model: Keras' ``SKLearnClassifier`` has no seed of its own.
+        The global random states are restored afterwards. None: the wrapped model's own seeding (scikeras'
+        ``random_state``), or none.
 
     Attributes
     ----------
@@ -103,8 +109,9 @@ class KerasWrapperClassifier(VersionStampMixin, MetaEstimatorMixin, ClassifierMi
     ((2, 2), ['jazz', 'rock'])
     """
 
-    def __init__(self, estimator):
+    def __init__(self, estimator, *, random_state=None):
         self.estimator = estimator
+        self.random_state = random_state
 
     def fit(self, X, y, **fit_params):
         """Fit a clone of ``estimator``; ``fit_params`` (e.g. ``sample_weight``) go to its ``fit``.
@@ -119,7 +126,10 @@ class KerasWrapperClassifier(VersionStampMixin, MetaEstimatorMixin, ClassifierMi
                             f"{type(self.estimator).__name__}")
         X, y = validate_data(self, X, y, allow_nd=True)  # the checks and messages of every scikit-learn model
         check_classes(y, where=type(self).__name__)
-        with tf_determinism_restored():
+        seed = None
+        if self.random_state is not None:
+            seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        with tf_determinism_restored(), seeded(seed):
             self.estimator_ = clone_estimator(self.estimator).fit(X, y, **fit_params)
         if not hasattr(self.estimator_, "predict_proba") and not hasattr(self.estimator_, "model_"):
             raise TypeError(f"{type(self.estimator).__name__} has neither predict_proba nor a fitted Keras model_ "
@@ -131,15 +141,20 @@ class KerasWrapperClassifier(VersionStampMixin, MetaEstimatorMixin, ClassifierMi
     def predict_proba(self, X):
         """Class probabilities, shape (n_samples, n_classes), columns in the order of ``classes_``.
 
-        The wrapper's own ``predict_proba`` when it has one (scikeras), else its fitted Keras model's softmax
-        output (Keras' ``SKLearnClassifier``, whose one-hot targets follow ``classes_``).
+        The fitted Keras model's softmax output when it has one column per class (both wrappers encode targets
+        in the order of ``classes_``), computed in full batches so that a row's probabilities do not depend on the
+        rows predicted with it; otherwise the wrapper's own ``predict_proba`` (scikeras with a sigmoid output).
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, allow_nd=True)
+        model = getattr(self.estimator_, "model_", None)
+        softmax_over_classes = model is not None and model.output_shape[-1] == len(self.classes_)
         with tf_determinism_restored():
-            if hasattr(self.estimator_, "predict_proba"):
-                return np.asarray(self.estimator_.predict_proba(X), dtype=np.float64)
-            proba = np.asarray(self.estimator_.model_.predict(X, verbose=0), dtype=np.float64)
+            if softmax_over_classes or not hasattr(self.estimator_, "predict_proba"):
+                proba = predict_in_full_batches(model, X)
+            else:  # e.g. scikeras with one sigmoid output for two classes
+                # scikeras squeezes the output of a single row to (n_classes,)
+                proba = np.asarray(self.estimator_.predict_proba(X), dtype=np.float64).reshape(len(X), -1)
         if proba.ndim != 2 or proba.shape[1] != len(self.classes_) or proba.min() < 0:
             raise ValueError(f"the Keras model of {type(self.estimator).__name__} outputs {proba.shape[1:]} values "
                              f"per sample (minimum {proba.min():.3g}), not {len(self.classes_)} probabilities: end "
@@ -152,11 +167,11 @@ class KerasWrapperClassifier(VersionStampMixin, MetaEstimatorMixin, ClassifierMi
         return self.classes_[np.argmax(proba, axis=1)]
 
     def __sklearn_clone__(self):
-        return type(self)(clone_estimator(self.estimator))
+        return type(self)(clone_estimator(self.estimator), random_state=clone(self.random_state, safe=False))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True  # scikeras accepts frames; Keras' wrapper says no itself
-        tags.non_deterministic = True
+        tags.non_deterministic = self.random_state is None and getattr(self.estimator, "random_state", None) is None
         return tags
 

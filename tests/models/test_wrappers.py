@@ -5,6 +5,7 @@ import pytest
 from sklearn.base import is_classifier
 from sklearn.model_selection import StratifiedKFold, check_cv
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from genreclf import benchmark
 from genreclf.models import KerasWrapperClassifier, SegmentClassifier, as_classifier, build_mlp
@@ -115,3 +116,32 @@ def test_what_cannot_be_wrapped_is_refused_by_name():
     clf = KerasWrapperClassifier(keras.wrappers.SKLearnClassifier(model=logits, fit_kwargs={"verbose": 0}))
     with pytest.raises(ValueError, match="end it in a softmax"):
         clf.fit(rows, y).predict_proba(rows * 100)
+
+
+def _checked_wrappers():
+    """Tiny seeded wrappers of both kinds for scikit-learn's own checks (each check fits fresh ones)."""
+    tiny = {"hidden_units": (8,), "dropout": 0.0}
+    wrappers = [KerasWrapperClassifier(keras.wrappers.SKLearnClassifier(
+        model=build_mlp, model_kwargs={**tiny, "compile_kwargs": {"optimizer": keras.optimizers.Adam(0.05),
+                                                                  "loss": "categorical_crossentropy"}},
+        fit_kwargs={"epochs": 5, "batch_size": 32, "verbose": 0}), random_state=0)]
+    try:
+        from scikeras.wrappers import KerasClassifier
+    except ImportError:  # the scikeras extra is not installed: Keras' own wrapper is still checked
+        return wrappers
+    return wrappers + [KerasWrapperClassifier(KerasClassifier(
+        model=build_mlp, model__hidden_units=(8,), model__dropout=0.0, loss="sparse_categorical_crossentropy",
+        optimizer="adam", optimizer__learning_rate=0.05, epochs=5, batch_size=32, verbose=0, random_state=0))]
+
+
+@parametrize_with_checks(_checked_wrappers())
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+def test_random_state_makes_keras_own_wrapper_repeatable():
+    X, y = _segments()
+    rows = X.reshape(len(X), -1)
+    seeded = [KerasWrapperClassifier(_keras_wrapper(), random_state=0).fit(rows, y).predict_proba(rows)
+              for _ in range(2)]
+    np.testing.assert_array_equal(seeded[0], seeded[1])
