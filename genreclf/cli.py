@@ -24,6 +24,7 @@ import warnings
 
 from ._defaults import SR
 from .audio import AudioLoadWarning
+from .prediction import DEFAULT_MODEL
 
 __all__ = ["main", "DEFAULT_MODELS"]
 
@@ -307,7 +308,7 @@ def _check_threshold(threshold):
 def _cmd_predict(args):
     import joblib
 
-    from .prediction import DEFAULT_MODEL, DEFAULT_MODEL_ACCURACY, default_model, predict_files
+    from .prediction import DEFAULT_MODEL_ACCURACY, default_model, predict_files
 
     _check_out(args.out)
     if args.threshold is not None:
@@ -403,7 +404,8 @@ def _parser():
                        description="Fit a baseline model on a GTZAN feature table or audio folder and save it "
                                    "with its feature extractor (joblib).")
     t.add_argument("--data", default="30s", help="30s (default), a GTZAN features CSV, or an audio folder")
-    t.add_argument("--model", default="ensemble", help="baseline name (default: ensemble)")
+    t.add_argument("--model", default=DEFAULT_MODEL,
+                   help=f"baseline name (default: {DEFAULT_MODEL}, the model of predict without --model)")
     t.add_argument("--tune", action="store_true", help="grid-search the model's parameters (5-fold CV) first")
     t.add_argument("--segments", type=int, default=None,
                    help="train on this many 3-second segments per clip, which vote (an audio folder; a 3 s table "

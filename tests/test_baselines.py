@@ -140,6 +140,44 @@ def test_table_transformer_values():
     assert GTZANTableTransformer(extras=False).fit(X).transform(X).shape == (5, 57)
 
 
+def test_codec_robust_leaves_out_what_a_codec_moves():
+    X = load_gtzan_features().data[:5]
+    for extras, n_out in ((True, 56), (False, 51)):
+        tr = GTZANTableTransformer(extras, codec_robust=True).fit(X)
+        names = list(tr.get_feature_names_out())
+        assert tr.transform(X).shape == (5, n_out) and len(names) == n_out
+        assert not [n for n in names if any(b in n for b in ("bandwidth", "rolloff", "zero_crossing"))]
+    # a change of the top 8 of the 128 log-mel bands that is linear in the band (a low-pass roll-off near Nyquist)
+    # moves MFCC k by its DCT over them; the projection removes >= 99% of it, and keeps >= 95% of any change of
+    # the lower bands, where genres differ
+    import scipy.fft
+
+    tr = GTZANTableTransformer(codec_robust=True).fit(X)
+    names = list(tr.get_feature_names_out())
+    out = [names.index(f"mfcc{k}_mean") for k in range(2, 21)]
+    means = [GTZAN_COLUMNS.index(f"mfcc{k}_mean") for k in range(2, 21)]
+    rng = np.random.default_rng(0)
+    for bands, kept in ((slice(120, 128), (0.0, 0.01)), (slice(0, 100), (0.95, 1.0))):
+        for _ in range(20):
+            log_mel = np.zeros(128)
+            if bands.start == 120:
+                log_mel[bands] = rng.normal() + rng.normal() * np.linspace(0, 1, 8)
+            else:
+                log_mel[bands] = rng.normal(size=100)
+            change = scipy.fft.dct(log_mel, type=2, norm="ortho")[1:20]
+            X2 = X.copy()
+            X2[:, means] += change
+            moved = tr.transform(X2)[:, out] - tr.transform(X)[:, out]
+            ratio = np.linalg.norm(moved, axis=1) / np.linalg.norm(change)
+            assert ((ratio >= kept[0]) & (ratio <= kept[1] + 1e-9)).all(), (bands, ratio)
+    # everything else passes unchanged
+    plain = GTZANTableTransformer().fit(X)
+    plain_names = list(plain.get_feature_names_out())
+    for name in ("log_mfcc5_var", "mfcc1_mean", "log_cv_rms", "tempo_octave_phase"):
+        np.testing.assert_array_equal(tr.transform(X)[:, names.index(name)],
+                                      plain.transform(X)[:, plain_names.index(name)])
+
+
 def test_table_transformer_reorders_dataframe_columns_and_rejects_other_tables():
     X = load_gtzan_features(as_frame=True).data.iloc[:4]
     expected = GTZANTableTransformer().fit_transform(X.to_numpy())

@@ -165,6 +165,33 @@ def test_the_stated_accuracy_of_the_default_model_is_what_benchmark_measures():
     assert board["accuracy_mean"].iloc[0] == pytest.approx(DEFAULT_MODEL_ACCURACY, abs=0.0005)
 
 
+@pytest.mark.slow
+def test_the_default_model_keeps_its_predictions_when_a_wav_becomes_a_128_kbps_mp3(subset_paths, tmp_path):
+    """The promise of DEFAULT_MODEL: >= 95% of clips keep their genre through MP3 encoding; "ensemble" does not."""
+    from genreclf import GTZANFeatures
+    from genreclf.baselines import make_baselines
+    from genreclf.datasets import load_gtzan_features
+
+    mp3s = []
+    for path in subset_paths:  # 46 real clips, as GTZAN's 22,050 Hz allows: MPEG-2, LAME's low-pass near 10 kHz
+        y, sr = sf.read(path, dtype="float32")
+        mp3s.append(str(tmp_path / (os.path.basename(path)[:-4] + ".mp3")))
+        # libsndfile's constant bit rate at 16-32 kHz is 160 - 152 * compression_level kbps
+        sf.write(mp3s[-1], y, sr, format="MP3", subtype="MPEG_LAYER_III", compression_level=31.5 / 152,
+                 bitrate_mode="CONSTANT")
+    kbps = [os.path.getsize(m) * 8 / 30e3 for m in mp3s]
+    assert 120 < np.median(kbps) < 136
+    features = GTZANFeatures(n_jobs=2)
+    X_wav, X_mp3 = features.transform(subset_paths), features.transform(mp3s)
+    gtzan = load_gtzan_features()
+    agreement = {}
+    for name, model in make_baselines([DEFAULT_MODEL, "ensemble"]).items():
+        model.fit(gtzan.data, gtzan.target)
+        agreement[name] = np.mean(model.predict(X_wav) == model.predict(X_mp3))
+    assert agreement[DEFAULT_MODEL] >= 0.95, agreement  # measured: 97.8%
+    assert agreement["ensemble"] < 0.95, agreement  # measured: 82.6%: the test can tell the two apart
+
+
 def test_real_clip_with_the_default_model(subset_paths, tmp_path):
     table = predict_files(subset_paths[:2], data_home=tmp_path)
     assert table["windows"].tolist() == [1, 1] and table["error"].isna().all()
