@@ -14,7 +14,7 @@ _EXPORTS = {
     "genreclf.audio": ["load_audio", "AudioLoadError", "AudioLoadWarning"],
     "genreclf.features": ["MFCCTransformer", "MelSpectrogramTransformer", "ChromaTransformer",
                           "SpectralTransformer", "TempoTransformer", "GTZANFeatures", "FrameStatistics",
-                          "SequenceScaler"],
+                          "SequenceScaler", "CacheWarning"],
     "genreclf.features.musicnn": ["MusicnnEmbedding", "MusicnnTagger"],
     "genreclf.models": ["CNNClassifier", "LSTMClassifier", "MLPClassifier", "SegmentClassifier",
                         "RejectOptionClassifier", "KerasWrapperClassifier", "WindowedClassifier"],
