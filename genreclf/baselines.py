@@ -120,7 +120,7 @@ class GTZANTableTransformer(TransformerMixin, BaseEstimator):
         which a change of the top mel bands moves them (an MP3 encoder's low-pass near Nyquist is such a
         change; the directions come from the DCT alone). 56 columns out, 51 with ``extras=False``. On the
         development clips re-encoded as 128 kbps MP3, the ``codec_robust_ensemble`` preset built on it keeps
-        every prediction of the WAV, for 1.5 points of 10-fold accuracy; ``benchmarks/bench_codecs.py`` prints
+        every prediction of the WAV, for 1.8 points of 10-fold accuracy; ``benchmarks/bench_codecs.py`` prints
         both figures.
 
     Attributes
