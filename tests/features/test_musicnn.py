@@ -54,8 +54,12 @@ def test_matches_original_code_on_synthetic_signal(musicnn):
     y = synthetic()
     tags = musicnn.MusicnnTagger().fit_transform([y])
     np.testing.assert_allclose(tags[0], REF_TAGGRAM, rtol=0, atol=1e-5)
-    pen = musicnn.MusicnnEmbedding().fit_transform([y])
+    pen = musicnn.MusicnnEmbedding(layer="penultimate", summary="mean").fit_transform([y])
     np.testing.assert_allclose(pen[0, :12], REF_PENULTIMATE_12, rtol=0, atol=1e-4)
+    # the default starts with the same penultimate units, each followed by its standard deviation (0: one patch)
+    default = musicnn.MusicnnEmbedding().fit_transform([y])
+    np.testing.assert_allclose(default[0, 0:24:2], REF_PENULTIMATE_12, rtol=0, atol=1e-4)
+    assert np.all(default[0, 1:24:2] == 0)
 
 
 def test_matches_stored_reference_on_a_real_clip(musicnn, shared_dir, subset_paths):
@@ -63,11 +67,11 @@ def test_matches_stored_reference_on_a_real_clip(musicnn, shared_dir, subset_pat
     i = list(ref["names"]).index("blues.00000.wav")
     path = next(p for p in subset_paths if p.endswith("blues.00000.wav"))
     for layer in ("mean_pool", "taggram"):
-        got = musicnn.MusicnnEmbedding(layer=layer).transform([path])[0]
+        got = musicnn.MusicnnEmbedding(layer=layer, summary="mean").transform([path])[0]  # the reference: means
         np.testing.assert_allclose(got, ref[layer][i], rtol=0, atol=1e-4, err_msg=layer)
     # the first 3.5 s hold exactly the first patch: its penultimate, as stored per patch by the reference
     # (the original code repeats that first patch for every patch, see bench_musicnn.py)
-    first = musicnn.MusicnnEmbedding(duration=3.5).transform([path])[0]
+    first = musicnn.MusicnnEmbedding(layer="penultimate", summary="mean", duration=3.5).transform([path])[0]
     np.testing.assert_allclose(first, ref["first_clip_penultimate_patches"][0], rtol=0, atol=1e-4)
 
 
@@ -84,7 +88,20 @@ def test_shapes_names_and_determinism(musicnn):
     tagger = musicnn.MusicnnTagger(model="MTT_musicnn")
     assert tagger.get_feature_names_out()[:3].tolist() == ["guitar", "classical", "slow"]
     assert "layer" not in tagger.get_params()
-    assert musicnn.MusicnnEmbedding().get_feature_names_out()[-1] == "musicnn_penultimate_200"  # 1-based, as mfcc1
+    assert musicnn.MusicnnEmbedding(layer="penultimate", summary="mean").get_feature_names_out()[-1] == \
+        "musicnn_penultimate_200"  # 1-based, as mfcc1
+    # the default: penultimate, mean_pool and max_pool side by side, mean and std of each unit
+    default = musicnn.MusicnnEmbedding().get_feature_names_out()
+    assert len(default) == 2 * (200 + 753 + 753) and len(set(default)) == len(default)
+    assert default[[0, 1, 400, 401, -1]].tolist() == ["musicnn_penultimate_1_mean", "musicnn_penultimate_1_std",
+                                                      "musicnn_mean_pool_1_mean", "musicnn_mean_pool_1_std",
+                                                      "musicnn_max_pool_753_std"]
+    # a combination is its layers side by side, each computed as on its own
+    both = musicnn.MusicnnEmbedding(layer="taggram+max_pool", summary="mean_std")
+    assert both.get_feature_names_out()[:2].tolist() == ["rock_mean", "rock_std"]
+    np.testing.assert_array_equal(both.transform(X), np.hstack(
+        [musicnn.MusicnnEmbedding(layer="taggram", summary="mean_std").transform(X), out]))
+    np.testing.assert_array_equal(musicnn.MusicnnEmbedding().transform(X)[:, -2 * 753:], out)
     ten = np.tile(y, 3)[: 10 * SR]  # 10 s: 3 full patches, the tail dropped by default and padded on request
     assert musicnn.musicnn_patches(ten).shape == (3, 187, 96)
     assert musicnn.musicnn_patches(ten, tail="pad").shape == (4, 187, 96)
@@ -96,10 +113,11 @@ def test_short_clips_and_bad_params(musicnn):
         musicnn.MusicnnEmbedding().transform([short])
     with pytest.warns(AudioLoadWarning, match="1 of 2"):
         out = musicnn.MusicnnEmbedding(on_error="nan").transform([short, synthetic()])
-    assert out.shape == (2, 200) and np.isnan(out[0]).all() and np.isfinite(out[1]).all()
+    assert out.shape == (2, 3412) and np.isnan(out[0]).all() and np.isfinite(out[1]).all()
     assert np.isfinite(musicnn.MusicnnEmbedding(tail="pad").transform([short])).all()
-    for bad in (dict(model="MSD_vgg"), dict(layer="cnn1"), dict(summary="maximum"), dict(tail="repeat"),
-                dict(batch_size=0)):
+    for bad in (dict(model="MSD_vgg"), dict(layer="cnn1"), dict(layer="penultimate+cnn1"),
+                dict(layer="max_pool+max_pool"), dict(layer=""), dict(layer=["penultimate"]), dict(summary="maximum"),
+                dict(tail="repeat"), dict(batch_size=0)):
         key = next(iter(bad))
         with pytest.raises(ValueError, match=key):
             musicnn.MusicnnEmbedding(**bad).fit([synthetic()])
