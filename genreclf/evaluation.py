@@ -578,10 +578,13 @@ def _needs_gtzan_columns(estimator):
     """Whether a model starts from the 57 GTZAN columns (a GTZANTableTransformer in it)."""
     from .baselines import GTZANTableTransformer
 
-    parts = [estimator] + [step for _, step in getattr(estimator, "steps", [])]
-    for part in list(parts):
-        parts += [e for _, e in getattr(part, "estimators", [])] + [step for _, step in getattr(part, "steps", [])]
-    return any(isinstance(p, GTZANTableTransformer) for p in parts)
+    todo = [estimator]  # every level: the ensemble's members are pipelines whose first step is the transformer
+    while todo:
+        part = todo.pop()
+        if isinstance(part, GTZANTableTransformer):
+            return True
+        todo += [e for _, e in getattr(part, "estimators", [])] + [step for _, step in getattr(part, "steps", [])]
+    return False
 
 
 def _models_for(models, feature, values, transformer):

@@ -208,6 +208,10 @@ def test_gtzan_column_models_only_meet_the_gtzan_set(clips):
     assert _models_for(linear, "gtzan", np.zeros((3, 57)), None).keys() == {"linear_discriminant"}
     with pytest.warns(UserWarning, match="no model learns"):
         assert _models_for(linear, "musicnn", np.zeros((3, 200)), None) == {}
+    # the ensembles vote pipelines that start with the GTZAN columns: two levels down, still found
+    models = _resolve_estimators(["logistic_regression", "ensemble", "codec_robust_ensemble"], 0)
+    assert _models_for(models, "gtzan", np.zeros((3, 57)), None).keys() == set(models)
+    assert _models_for(models, "musicnn", np.zeros((3, 3412)), None).keys() == {"logistic_regression"}
 
 
 def test_shared_clips_in_mixed_formats(shared_dir, subset_paths, tmp_path):
