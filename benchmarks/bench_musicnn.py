@@ -141,9 +141,9 @@ def run_reference(python, paths, batch_size, shared):
         start = time.perf_counter()
         proc = subprocess.Popen([python, "-c", code, str(out), *paths], stdout=subprocess.PIPE,
                                 stderr=subprocess.DEVNULL, text=True, env=env)
-        stamps = []
+        stamps, names = [], {os.path.basename(p) for p in paths}
         for line in proc.stdout:
-            if line.strip().endswith(".wav"):
+            if line.strip() in names:  # the reference prints each file's name when it is done (WAV, FLAC...)
                 stamps.append(time.perf_counter())
         if proc.wait() != 0:
             sys.exit(f"the reference failed (exit {proc.returncode}); run it by hand: {python} {script}")
