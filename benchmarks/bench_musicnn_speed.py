@@ -1,21 +1,27 @@
 """How fast MusicnnEmbedding and ``genreclf benchmark --features gtzan,musicnn`` run on the development clips.
 
-    python benchmarks/bench_musicnn_speed.py --reference-python REF_VENV/bin/python    # the figures of the docs
-    python benchmarks/bench_musicnn_speed.py --skip-cli                              # (a) only, a few minutes
+    python benchmarks/bench_musicnn_speed.py --reference-python REF_VENV/bin/python --bf16   # the docs' figures
+    python benchmarks/bench_musicnn_speed.py --skip-cli                              # (a) to (a3), a few minutes
 
-(about 20 minutes on 2 cores). ``REF_VENV`` is an environment that runs the original musicnn 0.1.0 code (see
-``../shared/bench/musicnn_reference.py`` and ``bench_musicnn.py --reference-python``); without it that line is
-skipped. On the 145 readable development clips of ``../shared/data`` (``gtzan_dev`` FLAC and ``gtzan_subset`` WAV;
-timing only: no choice is made here, so every clip is used whatever its side of the split):
+(about 40 minutes on 2 busy cores, most of it (d)'s fits on 1000 rows). ``REF_VENV`` is an environment that
+runs the original musicnn 0.1.0 code (see ``../shared/bench/musicnn_reference.py`` and ``bench_musicnn.py
+--reference-python``); without it that line is skipped. On the 145 readable development clips of
+``../shared/data`` (``gtzan_dev`` FLAC and ``gtzan_subset`` WAV; timing only: no choice is made here, so every
+clip is used whatever its side of the split):
 
 (a) **Compute rate.** The FLOPs of one 3 s patch are counted from the layer shapes of ``build_musicnn()``
     (multiply-adds of every Conv/Dense layer; GFLOP = 2 x multiply-adds). ``MusicnnEmbedding().transform`` of
     every clip (after the once-per-process model build and a warm-up clip, both timed apart) gives seconds per
-    clip and achieved GFLOP/s. On ``--stage-clips`` clips: decoding + resampling and the log-mel patches (medians
-    per clip), and the network alone, called once per clip (10 patches, as ``transform`` does) and in batches
-    of 64 patches across clips. With ``--reference-python``, the original code on ``--reference-clips`` clips
-    and ours on the same clips, in the same run (``bench_musicnn.run_reference`` and ``time_ours``).
-(a2) **Each feature set** (``gtzan``, ``musicnn``, ``mfcc``), extracted from ``--stage-clips`` clips as
+    clip and achieved GFLOP/s (per wall second, what a user waits, and per CPU-second of the process's threads,
+    what the code achieves whatever else the machine runs). On ``--stage-clips`` clips: decoding + resampling
+    and the log-mel patches (medians per clip), and the network alone, called once per clip (10 patches, as
+    ``transform`` does) and in batches of 64 patches across clips. With ``--reference-python``, the original code
+    on ``--reference-clips`` clips and ours on the same clips, in the same run (``bench_musicnn.run_reference``
+    and ``time_ours``).
+(a2) **oneDNN**: the network alone on the patches of 8 clips, in a fresh process for each
+    ``TF_ENABLE_ONEDNN_OPTS`` (unset, ``0``, ``1``; unset, TensorFlow enables oneDNN only on CPUs with
+    AVX512_VNNI, AVX512_BF16 or AMX): GFLOP/s and the largest difference of the outputs.
+(a3) **Each feature set** (``gtzan``, ``musicnn``, ``mfcc``), extracted from ``--stage-clips`` clips as
     ``benchmark(features=...)`` does (``extract_feature_sets``, ``n_jobs=-1``), after two clips that pay the
     one-off start-up (worker processes, numba kernels, the network's build): seconds per clip.
 (b) **The command, cold.** ``genreclf benchmark --data CLIPS --features gtzan,musicnn --protocol both --cv 5``
@@ -110,12 +116,13 @@ def compute_rate(paths, gflop, stage_clips):
     emb.transform(paths[:1])  # the first call traces the tf.function
     first = time.perf_counter() - t
     patches = sum(n_patches(p) for p in paths)
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     emb.transform(paths)
-    wall = time.perf_counter() - t
+    wall, cpu = time.perf_counter() - t, time.process_time() - cpu
     print(f"\n(a) MusicnnEmbedding().transform of {len(paths)} clips ({patches} patches, {patches * gflop:.0f} GFLOP): "
           f"{wall:.1f} s = {wall / len(paths):.3f} s per clip, {patches * gflop / wall:.0f} GFLOP/s end to end "
-          f"({load()}); model build {build:.1f} s and first call {first:.1f} s, once per process", flush=True)
+          f"({load()}); {cpu / len(paths):.3f} CPU s per clip (all threads), {patches * gflop / cpu:.0f} GFLOP per "
+          f"CPU-second; model build {build:.1f} s and first call {first:.1f} s, once per process", flush=True)
 
     dec, mel, per_clip = [], [], []
     for p in paths[:stage_clips]:
@@ -175,6 +182,56 @@ def reference_rate(python, paths, shared, gflop):
           f"clip after the first (median; {total:.0f} s in all, {first:.0f} s of start-up and first clip) = "
           f"{per_clip / ref:.0f} GFLOP/s; ours on the same clips {ours:.3f} s per clip = {per_clip / ours:.0f} "
           f"GFLOP/s: {ref / ours:.1f}x ({load()})", flush=True)
+
+
+def network_worker(paths, out):
+    """In a fresh process: the network alone on the clips' patches, in calls of 10; best of 3; outputs saved."""
+    import json
+
+    from genreclf.audio import load_audio
+    from genreclf.features.musicnn import _network, musicnn_patches
+    from genreclf.models.musicnn_network import MUSICNN_SR
+
+    X = np.concatenate([musicnn_patches(load_audio(p, sr=MUSICNN_SR)[0]) for p in paths])
+    _, run = _network("MSD_musicnn")
+    [o.numpy() for o in run(X[:10])]  # trace
+    best = (np.inf, np.inf)
+    for _ in range(3):
+        t, c = time.perf_counter(), time.process_time()
+        outputs = [[o.numpy() for o in run(X[i:i + 10])] for i in range(0, len(X), 10)]
+        best = min(best, (time.perf_counter() - t, time.process_time() - c))
+    np.savez(out, *[np.concatenate(parts) for parts in zip(*outputs)])
+    print(json.dumps({"patches": len(X), "wall": best[0], "cpu": best[1], "load": os.getloadavg()[0]}))
+
+
+def onednn(paths, gflop):
+    """The network under TF_ENABLE_ONEDNN_OPTS unset, 0 and 1, each in a fresh process."""
+    import json
+
+    with tempfile.TemporaryDirectory(prefix="genreclf_onednn_") as tmp:
+        results = {}
+        for setting in ("unset", "0", "1"):
+            env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+            env.pop("TF_ENABLE_ONEDNN_OPTS", None)
+            if setting != "unset":
+                env["TF_ENABLE_ONEDNN_OPTS"] = setting
+            out = os.path.join(tmp, f"{setting}.npz")
+            proc = subprocess.run([sys.executable, __file__, "--network-worker", out, *paths], env=env,
+                                  capture_output=True, text=True)
+            if proc.returncode:
+                sys.exit(f"network worker failed:\n{proc.stderr[-3000:]}")
+            results[setting] = json.loads(proc.stdout.strip().splitlines()[-1])
+            with np.load(out) as f:
+                results[setting]["outputs"] = [f[k] for k in f.files]
+    base = results["unset"]["outputs"]
+    print(f"\n(a2) the network alone on {results['unset']['patches']} patches in calls of 10, in a fresh process per "
+          "TF_ENABLE_ONEDNN_OPTS\n    (unset: TensorFlow turns oneDNN on only on CPUs with AVX512_VNNI, AVX512_BF16 or "
+          "AMX):")
+    for setting, r in results.items():
+        diff = max(float(np.abs(a - b).max()) for a, b in zip(r["outputs"], base))
+        flops = r["patches"] * gflop
+        print(f"    {setting:5s}: {flops / r['wall']:4.0f} GFLOP/s, {flops / r['cpu']:3.0f} GFLOP per CPU-second; "
+              f"largest |difference| of the outputs vs unset {diff:.2g} (load {r['load']:.1f})")
 
 
 # -- (b), (c) the command, cold and warm -------------------------------------------------------------------
@@ -242,9 +299,10 @@ def cli_runs(paths, skip_fit):
         print(f"\n(b) {shown}, {len(paths)} clips, empty cache: {cold:.0f} s ({load()})", flush=True)
         warm = run_cli(command, tmp / "home", tmp / "warm.log")
         print(f"(c) the same, cache warm: {warm:.0f} s = {100 * warm / cold:.1f}% of the cold run ({load()})")
-        lines = [line for line in (tmp / "warm.log").read_text().splitlines() if "\r" not in line]
-        shown_lines = lines[1:5] + ["..."] + lines[-4:]
-        print("    its leaderboard's first and last lines:\n      " + "\n      ".join(shown_lines))
+        lines = (tmp / "warm.log").read_text().splitlines()
+        top = next((i for i, line in enumerate(lines) if line.startswith("features ")), 0)
+        shown_lines = lines[top:top + 6] + ["..."] + lines[-4:]
+        print("    its leaderboard's first rows and last lines:\n      " + "\n      ".join(shown_lines))
         extract = (cold - warm) / len(paths)
         print(f"(d) extraction: ({cold:.0f} - {warm:.0f}) s / {len(paths)} clips = {extract:.2f} s per clip -> "
               f"{1000 * extract / 60:.1f} min for 1000 clips", flush=True)
@@ -305,7 +363,10 @@ def main(argv=None):
     parser.add_argument("--skip-cli", action="store_true", help="skip (b), (c) and (d)")
     parser.add_argument("--skip-fit-1000", action="store_true", help="skip (d)'s fits on 1000 rows")
     parser.add_argument("--bf16", action="store_true", help="(e): time the network under mixed_bfloat16")
+    parser.add_argument("--network-worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.network_worker:
+        return network_worker(args.network_worker[1:], args.network_worker[0])
     shared = Path(args.shared)
     paths = dev_clips(shared)[:args.clips]
 
@@ -316,13 +377,14 @@ def main(argv=None):
           f"GFLOP ({10 * gflop:.1f} GFLOP per 30 s clip of 10 patches); largest: "
           + ", ".join(f"{k} {v / 1e6:.0f} M" for k, v in largest))
     compute_rate(paths, gflop, args.stage_clips)
-    print("\n(a2) each feature set of genreclf benchmark, extracted as it does (extract_feature_sets, n_jobs=-1):")
-    set_costs(paths, args.stage_clips)
     if args.reference_python:
         step = max(1, len(paths) // args.reference_clips)  # spread over the genres
         reference_rate(args.reference_python, paths[::step][:args.reference_clips], shared, gflop)
     else:
         print("    (no --reference-python: the original code was not run)")
+    onednn(paths[::max(1, len(paths) // 8)][:8], gflop)
+    print("\n(a3) each feature set of genreclf benchmark, extracted as it does (extract_feature_sets, n_jobs=-1):")
+    set_costs(paths, args.stage_clips)
     if not args.skip_cli:
         cli_runs(paths, args.skip_fit_1000)
     if args.bf16:
