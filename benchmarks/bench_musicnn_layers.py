@@ -25,9 +25,10 @@ anything is decoded, so no figure here ever sees a test track.
 4. **The rule** that picks the default of ``MusicnnEmbedding()``: the highest train -> valid accuracy averaged over
    the classifiers ("mean" column); ties go to fewer dimensions, then to ``MSD_musicnn`` (the larger training
    set), then to the order of the lists above. The script prints its pick.
-5. Confidence: the pick and the best configurations against today's default (``MSD_musicnn`` / ``penultimate``
-   / ``mean``) on the same valid clips, per classifier: clips won / lost, exact McNemar p-value, paired-bootstrap
-   95% interval of the accuracy difference; and the recall per genre.
+5. Confidence: the pick and the best configurations against the earlier default (``MSD_musicnn`` /
+   ``penultimate`` / ``mean``, the default of ``MusicnnEmbedding()`` before this comparison) on the same valid
+   clips, per classifier: clips won / lost, exact McNemar p-value, paired-bootstrap 95% interval of the accuracy
+   difference; and the recall per genre.
 
 The valid side is small (59 clips, each worth 1.7 points) and unbalanced (no hiphop or reggae, one pop clip;
 train has one disco clip), so read the intervals before the ranks. Prints tables; writes nothing but the cache.
@@ -53,7 +54,7 @@ MODELS = ("MSD_musicnn", "MTT_musicnn")
 LAYER_SETS = ("penultimate", "mean_pool", "max_pool", "taggram", "mean_pool+max_pool", "penultimate+mean_pool",
               "penultimate+max_pool", "penultimate+mean_pool+max_pool", "penultimate+mean_pool+max_pool+taggram")
 SUMMARIES = ("mean", "median", "max", "mean_std", "mean_max")
-DEFAULT = ("MSD_musicnn", "penultimate", "mean")  # MusicnnEmbedding() before this comparison
+DEFAULT = ("MSD_musicnn", "penultimate", "mean")  # the default of MusicnnEmbedding() before this comparison
 CLASSIFIERS = ("logreg", "linsvc")
 
 
@@ -203,7 +204,7 @@ def main(argv=None):
     parser.add_argument("--cache", default=None, help="folder for the per-patch outputs (.npz), outside the repo")
     parser.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
     parser.add_argument("--classifiers", nargs="+", default=list(CLASSIFIERS), choices=CLASSIFIERS)
-    parser.add_argument("--top", type=int, default=6, help="configurations compared with today's default")
+    parser.add_argument("--top", type=int, default=6, help="configurations compared with the earlier default")
     args = parser.parse_args(argv)
     if args.cache and Path(args.cache).resolve().is_relative_to(REPO):
         sys.exit("--cache must be outside the repository")
@@ -247,7 +248,7 @@ def main(argv=None):
           + f" {'mean':>7s}")
     for r in rows:
         m, ls, s = r["key"]
-        mark = "  <- today's default" if r["key"] == DEFAULT else ""
+        mark = "  <- the earlier default" if r["key"] == DEFAULT else ""
         print(f"  {m:11s} {ls:38s} {s:8s} {r['dim']:5d} " + " ".join(f"{100 * r[c]:7.1f}" for c in clfs)
               + f" {100 * r['mean']:7.1f}{mark}")
 
@@ -266,7 +267,7 @@ def main(argv=None):
           + ")")
     if DEFAULT[0] in args.models:
         base = next(r for r in rows if r["key"] == DEFAULT)
-        print(f"\npaired with today's default {'/'.join(DEFAULT)} ({100 * base['mean']:.1f}%) on the "
+        print(f"\npaired with the earlier default {'/'.join(DEFAULT)} ({100 * base['mean']:.1f}%) on the "
               f"{int(va.sum())} valid clips: clips won / lost, exact McNemar p, paired-bootstrap 95% interval of the "
               "accuracy difference (points)")
         for r in rows[:args.top]:
@@ -279,13 +280,13 @@ def main(argv=None):
                 lo, hi = bootstrap_ci(a, b)
                 cells.append(f"{c} {100 * a.mean():5.1f} vs {100 * b.mean():5.1f}: +{won} -{lost}, p={p:.2f}, "
                              f"[{100 * lo:+5.1f}, {100 * hi:+5.1f}]")
-            print(f"  {'/'.join(r['key']):45s} " + "; ".join(cells))
+            print(f"  {'/'.join(r['key']):60s} " + "; ".join(cells))
         names = sorted(set(genres[va]))
-        print(f"\nrecall per genre on valid ({clfs[0]}), today's default and the {min(3, len(rows))} best:")
-        print(f"  {'':45s} " + " ".join(f"{g[:8]:>8s}" for g in names))
+        print(f"\nrecall per genre on valid ({clfs[0]}), the earlier default and the {min(3, len(rows))} best:")
+        print(f"  {'':60s} " + " ".join(f"{g[:8]:>8s}" for g in names))
         for key in [DEFAULT] + [r["key"] for r in rows[:3] if r["key"] != DEFAULT]:
             ok = right[key + (clfs[0],)]
-            print(f"  {'/'.join(key):45s} " + " ".join(
+            print(f"  {'/'.join(key):60s} " + " ".join(
                 f"{f'{int(ok[genres[va] == g].sum())}/{int((genres[va] == g).sum())}':>8s}" for g in names))
     print(f"\n({time.perf_counter() - start:.0f} s of fits; load average {os.getloadavg()[0]:.1f})")
 
