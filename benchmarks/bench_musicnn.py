@@ -1,7 +1,7 @@
 """musicnn in genreclf vs the original musicnn 0.1.0 code: equality per layer, speed, and accuracy.
 
     python benchmarks/bench_musicnn.py                       # ours vs the stored reference outputs
-    python benchmarks/bench_musicnn.py --reference-python /work/musicnn_ref_venv/bin/python
+    python benchmarks/bench_musicnn.py --reference-python REF_VENV/bin/python
     python benchmarks/bench_musicnn.py --accuracy            # + cross-validated accuracy on the shared clips
 
 What it does, on the 46 good clips of ``../shared/data/gtzan_subset``:

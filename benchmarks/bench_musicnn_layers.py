@@ -1,6 +1,6 @@
 """Which musicnn layer(s) and summary over patches make the default MusicnnEmbedding: train -> valid figures only.
 
-    python benchmarks/bench_musicnn_layers.py --cache /work/scratch/musicnn     # the figures of the docs
+    python benchmarks/bench_musicnn_layers.py --cache CACHE_DIR     # CACHE_DIR: any folder outside the repository
 
 (about 5 minutes on 2 busy cores once the per-patch outputs are cached; the first run also puts the 137 clips
 through both networks, about 12 minutes). ``--models MSD_musicnn`` and ``--classifiers logreg`` are quicker.
