@@ -128,6 +128,7 @@ def extract_feature_sets(clips, sets, *, memory=None, n_jobs=None, chunk_size=32
         cache = FeatureCache(memory)
         cache.check("benchmark")
         memory = memory if cache.writable else None
+
     def prepared(transformer):
         # a network runs its own threads (one model per process): clips in parallel would each build it again
         jobs = None if getattr(transformer, "_runs_own_threads", False) else n_jobs
