@@ -160,8 +160,10 @@ def _cmd_benchmark(args):
                                for r in best.itertuples())
             print(f"  {shown}: {models}")
     if not args.quiet:
-        print(f"({time.perf_counter() - start:.0f} s; accuracy and macro-F1 in %, mean ± std over folds, or ± "
-              "bootstrap standard error for the single artist-filtered split)", file=sys.stderr)
+        reused, fits = board.attrs["fits_reused"]
+        again = f"; {reused} of {fits} fits read back from the cache of an earlier run" if reused else ""
+        print(f"({time.perf_counter() - start:.0f} s{again}; accuracy and macro-F1 in %, mean ± std over folds, "
+              "or ± bootstrap standard error for the single artist-filtered split)", file=sys.stderr)
     if args.out:
         _write_csv(board, args.out)
     return 0

@@ -320,6 +320,64 @@ def _fit_predict(name, protocol, fold, estimator, grid, X, y, groups, train, tes
                 best_params=best_params, tune_accuracy=tune_accuracy)
 
 
+# ----------------------------------------------------------------------------------------- reused fold results
+# A fold result is what one model learnt on one split and predicted for its test part. Kept on disk, a second run
+# of the same benchmark reads it back instead of fitting again; its key is everything the result depends on.
+_VERSIONED = ("sklearn", "genreclf", "xgboost", "keras", "tensorflow", "numpy", "scipy")
+
+
+def _fold_cache(memory):
+    """The folder of reusable fold results under the cache ``memory`` (None: no reuse), one per set of library
+    versions (a new scikit-learn or genreclf may fit differently); None if it cannot be written (one warning)."""
+    import hashlib
+    from importlib import metadata
+
+    from .features._cache import check_cache_folder
+
+    if memory is None:
+        return None
+    location = os.fspath(getattr(memory, "location", memory))
+    versions = []
+    for package in ("genreclf", "scikit-learn", "numpy", "scipy", "xgboost", "keras", "tensorflow"):
+        try:
+            versions.append(f"{package} {metadata.version(package)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{package} -")
+    tag = hashlib.blake2b("\n".join(versions).encode(), digest_size=8).hexdigest()
+    folder = os.path.join(location, "genreclf-folds", tag)
+    if not check_cache_folder(location, folder, "benchmark", "every model is fitted again on the next run"):
+        return None
+    return folder
+
+
+def _reusable(estimator):
+    """Whether a fold result of ``estimator`` may be read back on a later run: every part of it (classes, and
+    functions among its parameters) comes from a versioned library, because a class of the user's own can change
+    between runs with no sign in its parameters; and no ``random_state`` is a generator, whose state moves."""
+    params = estimator.get_params(deep=True) if hasattr(estimator, "get_params") else {}
+    for key, value in [("", estimator), *params.items()]:
+        if key == "random_state" or key.endswith("__random_state"):
+            if value is not None and not isinstance(value, (int, np.integer)):
+                return False
+        if isinstance(value, (str, bytes, int, float, bool, type(None))):
+            continue
+        owner = type(value) if hasattr(value, "get_params") else value if callable(value) else None
+        if owner is not None and getattr(owner, "__module__", "").partition(".")[0] not in _VERSIONED:
+            return False
+    return True
+
+
+def _fit_predict_once(folder, *args):
+    """:func:`_fit_predict`, read back from ``folder`` when this exact call was made before; None: always fit."""
+    if folder is None:
+        return dict(_fit_predict(*args), reused=False)
+    from joblib import Memory
+
+    cached = Memory(folder, verbose=0).cache(_fit_predict)
+    reused = cached.check_call_in_cache(*args)
+    return dict(cached(*args), reused=reused)
+
+
 # ---------------------------------------------------------------------------------------------- aggregation
 def _aggregate(tasks, y, groups, metrics, classes, level, n_boot, rng):
     """Per-fold metrics and pooled predictions of one model under one protocol at one level (tasks in fold order)."""
@@ -432,8 +490,14 @@ def benchmark(estimators=None, X=None, y=None, *, groups=None, cv=10, protocol=N
     n_bootstrap : int, default=200
         Resamples of the test clips for the spread of single-split protocols (``"filtered"``).
     memory : "auto", None or str, default="auto"
-        With ``features``: the cache folder of the feature sets (``"auto"``: ``<data home>/cache``, see
-        :func:`~genreclf.datasets.get_data_home`; ``None``: no cache). A second run extracts nothing.
+        The cache folder of the feature sets and of the fold results (``None``: no cache; ``"auto"``:
+        ``<data home>/cache`` with ``features``, see :func:`~genreclf.datasets.get_data_home`, and no cache
+        for a table). A second run of the same benchmark extracts nothing and fits nothing: a fold result is read
+        back when the model, its parameters, the features, the labels, the split and the library versions are
+        all the same. A model with a part of the user's own (a class or function outside scikit-learn, XGBoost,
+        Keras and genreclf, which could change between runs unseen) is always fitted again, as is one whose
+        ``random_state`` is a generator. ``random_state=None`` is read back like a seed: pass ``memory=None``
+        for fresh draws. The leaderboard's fit times are those of the original fits.
 
     Returns
     -------
@@ -460,7 +524,8 @@ def benchmark(estimators=None, X=None, y=None, *, groups=None, cv=10, protocol=N
         ``y_true``/``y_pred``/``group``/``fold`` (for :func:`genreclf.plotting.plot_confusion_matrix`);
         ``"fold_scores"`` — every metric on every split; ``"best_params"`` — the search's choice per split;
         ``"tune_accuracy"`` — the search's score of that choice per split.
-        ``attrs["classes"]`` lists the class order.
+        ``attrs["classes"]`` lists the class order; ``attrs["fits_reused"]`` is ``(read back from memory,
+        all)``, counted in fits of a model on a split.
 
     Examples
     --------
@@ -476,6 +541,8 @@ def benchmark(estimators=None, X=None, y=None, *, groups=None, cv=10, protocol=N
     (10, 10)
     """
     from joblib import Parallel, delayed
+
+    from .datasets import get_data_home
 
     if X is None or y is None:
         raise ValueError("benchmark needs X (features, one row per clip or segment) and y (labels)")
@@ -502,7 +569,15 @@ def benchmark(estimators=None, X=None, y=None, *, groups=None, cv=10, protocol=N
             raise ValueError(f"groups has {len(groups)} entries but X and y have {len(y)} rows; give one track id "
                              "per row (e.g. load_gtzan_features(...).groups), filtered like X and y")
     _check_labels(y)
+    if memory == "auto":  # the audio benchmark caches by default; a table is read as given
+        memory = os.path.join(get_data_home(), "cache") if features is not None else None
+    folds_memory = _fold_cache(memory)
     if features is not None:
+        groups = _clip_groups(X, groups)
+        with warnings.catch_warnings():  # the splits of every clip, checked before hours of extraction
+            warnings.simplefilter("ignore")
+            _plan_splits(protocols, cv, X, y, groups, len(np.unique(groups)) < len(groups), models, tune, inner_cv,
+                         random_state)
         data, y, groups, sets = _feature_sets(features, X, y, groups, memory, n_jobs, verbose)
         _check_labels(y)
         models_of = {name: _models_for(models, name, values, sets[name]) for name, values in data.items()}
@@ -517,8 +592,10 @@ def benchmark(estimators=None, X=None, y=None, *, groups=None, cv=10, protocol=N
 
     everything = {k: v for m in models_of.values() for k, v in m.items()}
     plans = _plan_splits(protocols, cv, X, y, groups, segmented, everything, tune, inner_cv, random_state)
-    tasks = [delayed(_fit_predict)(name, label, i, est, grid, values, y,
-                                   groups if p == "filtered" or segmented else None, train, test, inner, tune, feature)
+    tasks = [delayed(_fit_predict_once)(folds_memory if _reusable(est) else None,
+                                        name, label, i, est, grid, values, y,
+                                        groups if p == "filtered" or segmented else None, train, test, inner, tune,
+                                        feature)
              for feature, values in data.items()
              for p, label, splits, inner in plans
              for name, (est, grid) in models_of[feature].items()
@@ -534,28 +611,34 @@ def benchmark(estimators=None, X=None, y=None, *, groups=None, cv=10, protocol=N
     boards = [_leaderboard(plans, models_of[feature], [r for r in results if r["features"] == feature], y, groups,
                            segmented, metrics, n_bootstrap, random_state, feature)
               for feature in data if models_of[feature]]
-    return boards[0] if features is None else _joined(boards, metrics)
+    board = boards[0] if features is None else _joined(boards, metrics)
+    board.attrs["fits_reused"] = (sum(r["reused"] for r in results), len(results))
+    return board
 
 
 def _feature_sets(features, X, y, groups, memory, n_jobs, verbose):
     """Every feature set of the clips ``X``, extracted once: ``({name: array}, y, groups, {name: transformer})``
     of the kept clips."""
-    from .datasets import get_data_home, track_id
     from .features.sets import extract_feature_sets, make_feature_sets
 
-    if isinstance(X, np.ndarray) and X.dtype.kind in "biufc":
-        raise TypeError("features= extracts feature sets from audio: X must be the clips (a list of paths), not "
-                        "an array of features")
-    if memory == "auto":
-        memory = os.path.join(get_data_home(), "cache")
     sets = make_feature_sets(features)
     data, kept, _ = extract_feature_sets(list(X), sets, memory=memory, n_jobs=n_jobs, verbose=verbose)
     if not kept.any():
         raise ValueError("benchmark: no clip could be used by every feature set (see the warning above)")
-    if groups is None:  # one row per clip: its track id, for the artist-filtered split
-        groups = np.asarray([track_id(c) if isinstance(c, (str, os.PathLike)) else str(i)
-                             for i, c in enumerate(X)], dtype=object)
-    return data, y[kept], np.asarray(groups, dtype=object)[kept], sets
+    return data, y[kept], groups[kept], sets
+
+
+def _clip_groups(X, groups):
+    """The track id of every clip ``X`` (for the artist-filtered split): ``groups`` if given, else read from the
+    file names."""
+    from .datasets import track_id
+
+    if isinstance(X, np.ndarray) and X.dtype.kind in "biufc":
+        raise TypeError("features= extracts feature sets from audio: X must be the clips (a list of paths), not "
+                        "an array of features")
+    if groups is None:  # one row per clip
+        groups = [track_id(c) if isinstance(c, (str, os.PathLike)) else str(i) for i, c in enumerate(X)]
+    return np.asarray(groups, dtype=object)
 
 
 def _takes_frames(estimator):

@@ -309,11 +309,16 @@ def test_benchmark_of_audio_prints_the_pick_as_feature_set_and_model(capsys, tmp
         for i in range(6):
             clip = tone_at(22050, 2.0, freq * (1 + 0.03 * i)) + rng.normal(scale=0.05, size=2 * 22050)
             write(tmp_path / "tones" / genre / f"{genre}.{i:05d}.wav", clip.astype(np.float32))
-    status, out, err = _run(capsys, "benchmark", "--data", str(tmp_path / "tones"), "--features", "gtzan",
-                            "--models", "logistic_regression,naive_bayes", "--protocol", "cv", "--cv", "3", "--quiet")
+    argv = ["benchmark", "--data", str(tmp_path / "tones"), "--features", "gtzan", "--models",
+            "logistic_regression,naive_bayes", "--protocol", "cv", "--cv", "3"]
+    status, out, err = _run(capsys, *argv)
     assert status == 0, err
     pick = out.split("picked without the test scores")[1]
     assert "stratified 3-fold CV: gtzan · " in pick and "%" in pick
+    assert "read back" not in err
+    status, again, err = _run(capsys, *argv)  # the same command again: nothing extracted, nothing fitted
+    assert status == 0 and again == out
+    assert "6 of 6 fits read back from the cache of an earlier run" in err
 
 
 def test_benchmark_features_need_an_audio_folder(capsys):

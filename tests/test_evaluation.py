@@ -409,3 +409,64 @@ def test_best_params_break_ties_in_fold_order_whatever_the_hash_seed():
                             env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout.strip()
              for seed in range(8)}
     assert shown == {"gamma=scale"}
+
+
+# ---------------------------------------------------------------------------------------- reused fold results
+class _MyScaler(StandardScaler):
+    """A class of the user's own: its code can change between runs with no sign in its parameters."""
+
+
+def test_a_second_run_with_memory_reads_every_fold_back(small, tmp_path):
+    X, y, groups = small
+    models = {"lr": (_lr(), {"logisticregression__C": [0.1, 1.0]}), "bayes": (GaussianNB(), {})}
+    run = dict(groups=groups, cv=3, protocol="both", memory=str(tmp_path / "cache"))
+    first = benchmark(models, X, y, **run)
+    second = benchmark(models, X, y, **run)
+    assert first.attrs["fits_reused"] == (0, 8) and second.attrs["fits_reused"] == (8, 8)
+    pd.testing.assert_frame_equal(first, second)  # the fit times too: those of the fits read back
+    assert len(list((tmp_path / "cache" / "genreclf-folds").rglob("output.pkl"))) == 8
+    changed = X.copy()
+    changed[0, 0] += 1.0
+    assert benchmark(models, changed, y, **run).attrs["fits_reused"] == (0, 8)  # other features: fitted again
+    assert benchmark(models, X, y, **{**run, "cv": 4}).attrs["fits_reused"] == (2, 10)  # other folds; same split
+    plain = benchmark(models, X, y, groups=groups, cv=3, protocol="both")  # a table without memory: no cache
+    assert plain.attrs["fits_reused"] == (0, 8)
+    pd.testing.assert_frame_equal(first.drop(columns=["fit_time_mean", "fit_time_std", "predict_time_mean",
+                                                      "predict_time_std"]),
+                                  plain.drop(columns=["fit_time_mean", "fit_time_std", "predict_time_mean",
+                                                      "predict_time_std"]))
+
+
+def test_models_that_could_change_unseen_are_fitted_again(small, tmp_path):
+    X, y, groups = small
+    models = {"mine": (make_pipeline(_MyScaler(), LogisticRegression(max_iter=500)), {}),
+              "drawn": (LogisticRegression(max_iter=500, solver="saga", random_state=np.random.RandomState(0)), {}),
+              "seeded": (LogisticRegression(max_iter=500, random_state=0), {})}
+    run = dict(groups=groups, cv=2, protocol="cv", memory=str(tmp_path / "cache"))
+    benchmark(models, X, y, **run)
+    again = benchmark(models, X, y, **run)
+    assert again.attrs["fits_reused"] == (2, 6)  # only the seeded scikit-learn model's two folds
+
+
+def test_a_memory_that_is_a_file_is_said_before_any_fit(small, tmp_path):
+    X, y, groups = small
+    not_a_folder = tmp_path / "cache.txt"
+    not_a_folder.write_text("notes")
+    with pytest.raises(ValueError, match=r"memory='.*cache\.txt' is a file, not a folder"):
+        benchmark({"bayes": (GaussianNB(), {})}, X, y, cv=2, memory=str(not_a_folder))
+
+
+def test_a_memory_that_cannot_be_written_is_one_warning_and_the_run_goes_on(small, tmp_path, monkeypatch):
+    from genreclf.features import _cache
+    from genreclf.features._cache import CacheWarning
+
+    def read_only(*args, **kwargs):
+        raise OSError(30, "Read-only file system")
+
+    X, y, groups = small
+    monkeypatch.setattr(_cache.tempfile, "NamedTemporaryFile", read_only)
+    with pytest.warns(CacheWarning, match="Read-only file system.*fitted again on the next run") as record:
+        board = benchmark({"bayes": (GaussianNB(), {})}, X, y, cv=2, memory=str(tmp_path / "cache"))
+    assert len([w for w in record if issubclass(w.category, CacheWarning)]) == 1
+    assert board.attrs["fits_reused"] == (0, 2) and board["accuracy_mean"].iloc[0] > 0.3
+    assert not list((tmp_path / "cache" / "genreclf-folds").rglob("*.pkl"))

@@ -4,6 +4,7 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from audio_files import tone_at, write
 from sklearn.linear_model import LogisticRegression
@@ -118,10 +119,19 @@ def test_each_set_is_extracted_once_per_clip_then_served_by_the_cache(clips, tmp
     count_extractions.clear()
     second = benchmark(MODELS, paths, y, **run)
     assert count_extractions == []  # a second run extracts nothing
-    np.testing.assert_array_equal(first["accuracy_mean"], second["accuracy_mean"])
+    assert first.attrs["fits_reused"] == (0, 18) and second.attrs["fits_reused"] == (18, 18)  # and fits nothing
+    pd.testing.assert_frame_equal(first, second)
     write(paths[3], 0.5 * tone_at(SR, seconds=1.5, freq=300.0))  # one clip changes
-    benchmark(MODELS, paths, y, **run)
+    third = benchmark(MODELS, paths, y, **run)
     assert sorted(count_extractions) == [("ChromaTransformer", paths[3]), ("MFCCTransformer", paths[3])]
+    assert third.attrs["fits_reused"] == (0, 18)  # every set holds the changed clip: every fold is fitted again
+
+
+def test_too_few_clips_for_the_folds_is_said_before_any_extraction(clips, count_extractions):
+    paths, y = clips
+    with pytest.raises(ValueError, match=r"cv=7: class 'high' has only 6 rows"):
+        benchmark(MODELS, paths, y, features=_sets(), protocol="cv", cv=7, tune=False, memory=None)
+    assert count_extractions == []
 
 
 def test_a_clip_one_set_cannot_use_is_left_out_of_every_set_and_said_once(clips, tmp_path):

@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 
-__all__ = ["FeatureCache", "CacheWarning"]
+__all__ = ["FeatureCache", "CacheWarning", "check_cache_folder"]
 
 _BLOCK = 1 << 20
 
@@ -43,6 +43,26 @@ def content_digest(clip):
         h.update(repr((a.dtype.str, a.shape)).encode())
         h.update(a.view(np.uint8).reshape(-1) if a.size else b"")
     return h.hexdigest()
+
+
+def check_cache_folder(location, folder, owner, consequence):
+    """Whether ``folder`` (inside the cache ``location``) can be written: created and probed before any work.
+
+    An error if ``location`` is a file; one :class:`CacheWarning` (naming ``owner`` and the ``consequence``) and
+    False if the folder cannot be written.
+    """
+    if os.path.exists(location) and not os.path.isdir(location):
+        raise ValueError(f"{owner}: memory={location!r} is a file, not a folder: pass a folder for the cache, "
+                         "or memory=None")
+    try:
+        os.makedirs(folder, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".probe-"):
+            pass
+    except OSError as err:
+        warnings.warn(CacheWarning(f"{owner}: the cache folder {location!r} cannot be written "
+                                   f"({err.strerror or err}): {consequence}"), stacklevel=4)
+        return False
+    return True
 
 
 class FeatureCache:
@@ -82,18 +102,8 @@ class FeatureCache:
 
     def check(self, owner):
         """Before any work: an error if the location is a file, one warning if entries cannot be written."""
-        if os.path.exists(self.location) and not os.path.isdir(self.location):
-            raise ValueError(f"{owner}: memory={self.location!r} is a file, not a folder: pass a folder for the "
-                             "cache of features, or memory=None")
-        try:
-            os.makedirs(self.folder, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=self.folder, prefix=".probe-"):
-                pass
-        except OSError as err:
-            self.writable = False
-            warnings.warn(CacheWarning(f"{owner}: the cache folder {self.location!r} cannot be written "
-                                       f"({err.strerror or err}): features are computed without being stored"),
-                          stacklevel=3)
+        self.writable = check_cache_folder(self.location, self.folder, owner, "features are computed without "
+                                           "being stored")
 
     def key(self, setting, clip):
         """The key of ``clip`` computed with ``setting`` (a string naming the transformer and its parameters)."""
