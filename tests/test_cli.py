@@ -326,3 +326,19 @@ def test_benchmark_features_need_an_audio_folder(capsys):
     assert "--features compares feature sets of audio" in _one_error_line(err, status, 2)
     status, _, err = _run(capsys, "benchmark", "--models", "cnn")
     assert "give --data an audio folder and --features mfcc" in _one_error_line(err, status, 2)
+
+
+def test_the_program_turns_on_onednn_and_keeps_a_users_choice(monkeypatch):
+    import tomllib
+
+    from genreclf import cli
+
+    pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    assert pyproject["project"]["scripts"]["genreclf"] == "genreclf.cli:console_main"
+    seen = []
+    monkeypatch.setattr(cli, "main", lambda: seen.append(os.environ.get("TF_ENABLE_ONEDNN_OPTS")) or 0)
+    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
+    assert cli.console_main() == 0
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")
+    assert cli.console_main() == 0
+    assert seen == ["1", "0"]
