@@ -27,7 +27,8 @@ clip is used whatever its side of the split):
 (b) **The command, cold.** ``genreclf benchmark --data CLIPS --features gtzan,musicnn --protocol both --cv 5``
     (5 folds: the clips hold 9 reggae clips, fewer than the default 10) in a fresh process, on a temporary
     folder of links ``genre/clip`` and with ``GENRECLF_DATA`` set to an empty temporary data home, so the
-    feature cache (``<data home>/cache``) starts empty.
+    feature cache (``<data home>/cache``) starts empty. The program runs with TensorFlow's oneDNN kernels on
+    (``genreclf.cli.console_main``), unlike (a) to (a3), which time the library in this process.
 (c) **The same command, warm**: run again at once; its wall time as a fraction of (b)'s. The warm run extracts
     nothing and fits nothing (the fold results are read back from the same cache), so (c) is start-up, cache
     reads and the leaderboard.
