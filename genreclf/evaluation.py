@@ -326,9 +326,10 @@ def _fit_predict(name, protocol, fold, estimator, grid, X, y, groups, train, tes
 _VERSIONED = ("sklearn", "genreclf", "xgboost", "keras", "tensorflow", "numpy", "scipy")
 
 
-def _fold_cache(memory):
+def _fold_cache(memory, with_features=False):
     """The folder of reusable fold results under the cache ``memory`` (None: no reuse), one per set of library
-    versions (a new scikit-learn or genreclf may fit differently); None if it cannot be written (one warning)."""
+    versions (a new scikit-learn or genreclf may fit differently); None if it cannot be written (one warning, for
+    the features of the same cache too when ``with_features``)."""
     import hashlib
     from importlib import metadata
 
@@ -345,7 +346,9 @@ def _fold_cache(memory):
             versions.append(f"{package} -")
     tag = hashlib.blake2b("\n".join(versions).encode(), digest_size=8).hexdigest()
     folder = os.path.join(location, "genreclf-folds", tag)
-    if not check_cache_folder(location, folder, "benchmark", "every model is fitted again on the next run"):
+    consequence = ("nothing is stored, and the next run extracts the features and fits every model again"
+                   if with_features else "every model is fitted again on the next run")
+    if not check_cache_folder(location, folder, "benchmark", consequence):
         return None
     return folder
 
@@ -543,6 +546,7 @@ def benchmark(estimators=None, X=None, y=None, *, groups=None, cv=10, protocol=N
     from joblib import Parallel, delayed
 
     from .datasets import get_data_home
+    from .features._cache import CacheWarning
 
     if X is None or y is None:
         raise ValueError("benchmark needs X (features, one row per clip or segment) and y (labels)")
@@ -571,14 +575,17 @@ def benchmark(estimators=None, X=None, y=None, *, groups=None, cv=10, protocol=N
     _check_labels(y)
     if memory == "auto":  # the audio benchmark caches by default; a table is read as given
         memory = os.path.join(get_data_home(), "cache") if features is not None else None
-    folds_memory = _fold_cache(memory)
+    folds_memory = _fold_cache(memory, features is not None)
     if features is not None:
         groups = _clip_groups(X, groups)
         with warnings.catch_warnings():  # the splits of every clip, checked before hours of extraction
             warnings.simplefilter("ignore")
             _plan_splits(protocols, cv, X, y, groups, len(np.unique(groups)) < len(groups), models, tune, inner_cv,
                          random_state)
-        data, y, groups, sets = _feature_sets(features, X, y, groups, memory, n_jobs, verbose)
+        with warnings.catch_warnings():
+            if memory is not None and folds_memory is None:  # an unwritable cache, said once above
+                warnings.filterwarnings("ignore", message=".*cannot be written", category=CacheWarning)
+            data, y, groups, sets = _feature_sets(features, X, y, groups, memory, n_jobs, verbose)
         _check_labels(y)
         models_of = {name: _models_for(models, name, values, sets[name]) for name, values in data.items()}
     else:

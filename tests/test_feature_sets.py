@@ -240,3 +240,18 @@ def test_shared_clips_in_mixed_formats(shared_dir, subset_paths, tmp_path):
     features, kept, failures = extract_feature_sets(X, make_feature_sets({"mfcc": MFCCTransformer(
         n_mfcc=8, summary="mean")}))
     assert kept.all() and failures == [] and features["mfcc"].shape == (4, 8)
+
+
+def test_a_cache_that_cannot_be_written_is_one_warning_for_features_and_folds(clips, tmp_path, monkeypatch):
+    from genreclf.features import _cache
+
+    def read_only(*args, **kwargs):
+        raise OSError(30, "Read-only file system")
+
+    paths, y = clips
+    monkeypatch.setattr(_cache.tempfile, "NamedTemporaryFile", read_only)
+    with pytest.warns(CacheWarning, match="Read-only file system.*extracts the features and fits") as record:
+        board = benchmark(MODELS, paths, y, features=_sets(), protocol="cv", cv=3, tune=False,
+                          memory=str(tmp_path / "cache"))
+    assert len([w for w in record if issubclass(w.category, CacheWarning)]) == 1
+    assert board.attrs["fits_reused"] == (0, 12) and len(board) == 4
