@@ -470,3 +470,32 @@ def test_a_memory_that_cannot_be_written_is_one_warning_and_the_run_goes_on(smal
     assert len([w for w in record if issubclass(w.category, CacheWarning)]) == 1
     assert board.attrs["fits_reused"] == (0, 2) and board["accuracy_mean"].iloc[0] > 0.3
     assert not list((tmp_path / "cache" / "genreclf-folds").rglob("*.pkl"))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_bootstrap_spread_is_scikit_learns_metrics_on_every_resample(seed):
+    """The vectorised bootstrap gives what scikit-learn's metrics give, resample by resample (same draws)."""
+    import warnings
+
+    from genreclf.evaluation import METRICS, _bootstrap_std, _metric
+
+    rng = np.random.default_rng(seed)
+    classes = np.array(["blues", "jazz", "metal", "rock"], dtype=object)
+    n = int(rng.integers(5, 60))
+    y_true = classes[rng.integers(0, 4, n)]
+    y_pred = classes[rng.integers(0, 3 if seed % 2 else 4, n)]  # a class never predicted, on odd seeds
+    proba = rng.random((n, 4))
+    proba[0] = [1.0, 0.0, 0.0, 0.0]  # a zero probability: clipped
+    metrics = [m for m in METRICS if m != "neg_log_loss"]
+    draws = np.random.default_rng(seed)
+    reference = {m: [] for m in metrics}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # balanced accuracy: "y_pred contains classes not in y_true"
+        for _ in range(40):
+            i = draws.integers(0, n, n)
+            for m in metrics:
+                reference[m].append(_metric(m, y_true[i], y_pred[i], proba[i], classes))
+    got = _bootstrap_std(y_true, y_pred, proba, metrics, classes, 40, np.random.default_rng(seed))
+    for m in metrics:
+        assert got[m] == pytest.approx(np.std(reference[m], ddof=1), rel=1e-9, abs=1e-12), m
+    assert np.isnan(_bootstrap_std(y_true, y_pred, None, ["log_loss"], classes, 40, draws)["log_loss"])
