@@ -1,11 +1,13 @@
 """How fast MusicnnEmbedding and ``genreclf benchmark --features gtzan,musicnn`` run on the development clips.
 
-    python benchmarks/bench_musicnn_speed.py --reference-python REF_VENV/bin/python --bf16   # the docs' figures
+    python benchmarks/bench_musicnn_speed.py --reference-python REF_VENV/bin/python          # everything
+    python benchmarks/bench_musicnn_speed.py --reference-python REF_VENV/bin/python --skip-fit-1000
     python benchmarks/bench_musicnn_speed.py --skip-cli                              # (a) to (a3), a few minutes
 
-(about 40 minutes on 2 busy cores, most of it (d)'s fits on 1000 rows). ``REF_VENV`` is an environment that
-runs the original musicnn 0.1.0 code (see ``../shared/bench/musicnn_reference.py`` and ``bench_musicnn.py
---reference-python``); without it that line is skipped. On the 145 readable development clips of
+(everything: about 30 minutes on 2 quiet cores, half of it (d)'s fits on 1000 rows; 10 without them).
+``REF_VENV`` is an environment that runs the original musicnn 0.1.0 code (see
+``../shared/bench/musicnn_reference.py`` and ``bench_musicnn.py --reference-python``); without it that line is
+skipped. On the 145 readable development clips of
 ``../shared/data`` (``gtzan_dev`` FLAC and ``gtzan_subset`` WAV; timing only: no choice is made here, so every
 clip is used whatever its side of the split):
 

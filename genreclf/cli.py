@@ -479,11 +479,12 @@ def main(argv=None):
 def console_main():
     """The ``genreclf`` program: :func:`main` in a process of its own, with TensorFlow's oneDNN kernels on.
 
-    TensorFlow turns oneDNN on by itself only on CPUs with AVX512_VNNI, AVX512_BF16 or AMX. On an AVX2 CPU it runs
-    the musicnn network 2.3x faster (``benchmarks/bench_musicnn_speed.py``, (a2)), with embeddings within 1.4e-4
-    of values up to 100. A command owns its process, so it turns them on; a library does not change the
-    TensorFlow of the user's process (from Python, set ``TF_ENABLE_ONEDNN_OPTS=1`` before TensorFlow starts).
-    A value already in the environment is kept (``TF_ENABLE_ONEDNN_OPTS=0 genreclf ...`` turns them off).
+    TensorFlow turns oneDNN on by itself only on CPUs with AVX512_VNNI, AVX512_BF16 or AMX. On an AVX2 CPU they run
+    the musicnn network about twice as fast (``benchmarks/bench_musicnn_speed.py``, (a2): 99 against 48 GFLOP/s),
+    with outputs within 3.2e-4 of the default kernels. A command owns its process, so it turns them on; a library
+    does not change the TensorFlow of the user's process (from Python, set ``TF_ENABLE_ONEDNN_OPTS=1`` before
+    TensorFlow starts). A value already in the environment is kept (``TF_ENABLE_ONEDNN_OPTS=0 genreclf ...``
+    turns them off).
     """
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
     return main()
