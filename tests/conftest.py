@@ -47,3 +47,19 @@ def tone():
 def noise():
     """1 s of white noise at 22,050 Hz, float32."""
     return np.random.default_rng(0).normal(scale=0.1, size=SR).astype(np.float32)
+
+
+@pytest.fixture
+def failing_cache_io(monkeypatch):
+    """``failing_cache_io(call, errno, message)``: the cache's ``tempfile.<call>`` raises that ``OSError`` from now
+    on (``"mkstemp"``: every write fails, as on a full disk; ``"NamedTemporaryFile"``: the probe before any work
+    fails, as in a read-only folder, which does not stop root)."""
+    from genreclf.features import _cache
+
+    def fail(call, errno, message):
+        def raises(*args, **kwargs):
+            raise OSError(errno, message)
+
+        monkeypatch.setattr(_cache.tempfile, call, raises)
+
+    return fail

@@ -456,15 +456,11 @@ def test_a_memory_that_is_a_file_is_said_before_any_fit(small, tmp_path):
         benchmark({"bayes": (GaussianNB(), {})}, X, y, cv=2, memory=str(not_a_folder))
 
 
-def test_a_memory_that_cannot_be_written_is_one_warning_and_the_run_goes_on(small, tmp_path, monkeypatch):
-    from genreclf.features import _cache
+def test_a_memory_that_cannot_be_written_is_one_warning_and_the_run_goes_on(small, tmp_path, failing_cache_io):
     from genreclf.features._cache import CacheWarning
 
-    def read_only(*args, **kwargs):
-        raise OSError(30, "Read-only file system")
-
     X, y, groups = small
-    monkeypatch.setattr(_cache.tempfile, "NamedTemporaryFile", read_only)
+    failing_cache_io("NamedTemporaryFile", 30, "Read-only file system")
     with pytest.warns(CacheWarning, match="Read-only file system.*fitted again on the next run") as record:
         board = benchmark({"bayes": (GaussianNB(), {})}, X, y, cv=2, memory=str(tmp_path / "cache"))
     assert len([w for w in record if issubclass(w.category, CacheWarning)]) == 1

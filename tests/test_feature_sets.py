@@ -154,14 +154,9 @@ def test_a_clip_one_set_cannot_use_is_left_out_of_every_set_and_said_once(clips,
         assert len(predictions) == 12, key  # the same 12 clips in every set
 
 
-def test_an_unwritable_cache_is_one_warning_and_the_run_goes_on(clips, tmp_path, monkeypatch):
-    from genreclf.features import _cache
-
-    def full_disk(*args, **kwargs):
-        raise OSError(28, "No space left on device")
-
+def test_an_unwritable_cache_is_one_warning_and_the_run_goes_on(clips, tmp_path, failing_cache_io):
     paths, y = clips
-    monkeypatch.setattr(_cache.tempfile, "mkstemp", full_disk)
+    failing_cache_io("mkstemp", 28, "No space left on device")
     with pytest.warns(CacheWarning, match="No space left on device") as record:
         features, kept, _ = extract_feature_sets(paths, make_feature_sets(_sets()), memory=str(tmp_path / "c"),
                                                  chunk_size=4)
@@ -242,14 +237,9 @@ def test_shared_clips_in_mixed_formats(shared_dir, subset_paths, tmp_path):
     assert kept.all() and failures == [] and features["mfcc"].shape == (4, 8)
 
 
-def test_a_cache_that_cannot_be_written_is_one_warning_for_features_and_folds(clips, tmp_path, monkeypatch):
-    from genreclf.features import _cache
-
-    def read_only(*args, **kwargs):
-        raise OSError(30, "Read-only file system")
-
+def test_a_cache_that_cannot_be_written_is_one_warning_for_features_and_folds(clips, tmp_path, failing_cache_io):
     paths, y = clips
-    monkeypatch.setattr(_cache.tempfile, "NamedTemporaryFile", read_only)
+    failing_cache_io("NamedTemporaryFile", 30, "Read-only file system")
     with pytest.warns(CacheWarning, match="Read-only file system.*extracts the features and fits") as record:
         board = benchmark(MODELS, paths, y, features=_sets(), protocol="cv", cv=3, tune=False,
                           memory=str(tmp_path / "cache"))

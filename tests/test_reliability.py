@@ -442,14 +442,9 @@ def test_a_cache_folder_that_is_a_file_or_read_only_is_said_before_any_work(tmp_
         read_only.chmod(0o755)
 
 
-def test_a_cache_that_cannot_be_written_carries_on_with_one_warning(tmp_path, tone, monkeypatch):
+def test_a_cache_that_cannot_be_written_carries_on_with_one_warning(tmp_path, tone, failing_cache_io):
     """The same as a read-only folder, for a user (root) whom permissions do not stop: a failing write."""
-    from genreclf.features import _cache
-
-    def full_disk(*args, **kwargs):
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(_cache.tempfile, "mkstemp", full_disk)
+    failing_cache_io("mkstemp", 28, "No space left on device")
     with pytest.warns(CacheWarning, match="No space left on device") as record:
         X = make_mfcc(memory=str(tmp_path / "cache")).fit_transform([tone, 0.5 * tone])
     assert len(record) == 1
