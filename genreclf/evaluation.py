@@ -61,9 +61,15 @@ def _metric(name, y_true, y_pred, proba, classes):
     if name == "log_loss":
         if proba is None:
             return np.nan
-        proba = np.clip(proba, 1e-15, None)  # float32 probabilities (XGBoost) may not sum to 1 in float64
-        return metrics.log_loss(y_true, proba / proba.sum(axis=1, keepdims=True), labels=classes)
+        return metrics.log_loss(y_true, _normalized(proba), labels=classes)
     raise AssertionError(name)  # pragma: no cover - names are checked up front
+
+
+def _normalized(proba):
+    """Probabilities for the log loss: float32 probabilities (XGBoost) may not sum to 1 in float64, and a zero
+    would be an infinite loss."""
+    proba = np.clip(proba, 1e-15, None)
+    return proba / proba.sum(axis=1, keepdims=True)
 
 
 def _check_scoring(scoring):
@@ -323,7 +329,10 @@ def _fit_predict(name, protocol, fold, estimator, grid, X, y, groups, train, tes
 # ----------------------------------------------------------------------------------------- reused fold results
 # A fold result is what one model learnt on one split and predicted for its test part. Kept on disk, a second run
 # of the same benchmark reads it back instead of fitting again; its key is everything the result depends on.
-_VERSIONED = ("sklearn", "genreclf", "xgboost", "keras", "tensorflow", "numpy", "scipy")
+#: The libraries whose classes and functions a reusable model may use: {module: distribution}, and the versions
+#: that key the cache.
+_VERSIONED = {"genreclf": "genreclf", "sklearn": "scikit-learn", "numpy": "numpy", "scipy": "scipy",
+              "xgboost": "xgboost", "keras": "keras", "tensorflow": "tensorflow"}
 
 
 def _fold_cache(memory, with_features=False):
@@ -339,7 +348,7 @@ def _fold_cache(memory, with_features=False):
         return None
     location = os.fspath(getattr(memory, "location", memory))
     versions = []
-    for package in ("genreclf", "scikit-learn", "numpy", "scipy", "xgboost", "keras", "tensorflow"):
+    for package in _VERSIONED.values():
         try:
             versions.append(f"{package} {metadata.version(package)}")
         except metadata.PackageNotFoundError:
@@ -437,7 +446,8 @@ def _bootstrap_std(y_true, y_pred, proba, metrics, classes, n_boot, rng):
         return {m: np.nan for m in metrics}
     n, k = len(y_true), len(classes)
     index = np.stack([rng.integers(0, n, n) for _ in range(n_boot)])  # (n_boot, n), drawn as one at a time
-    t = np.searchsorted(classes, y_true)[index]
+    true = np.searchsorted(classes, y_true)
+    t = true[index]
     p = np.searchsorted(classes, np.asarray(y_pred, dtype=classes.dtype))[index]
     counts = np.bincount((np.arange(n_boot)[:, None] * k * k + t * k + p).ravel(), minlength=n_boot * k * k)
     counts = counts.reshape(n_boot, k, k).astype(float)
@@ -456,10 +466,9 @@ def _bootstrap_std(y_true, y_pred, proba, metrics, classes, n_boot, rng):
             if proba is None:
                 values[m] = np.full(n_boot, np.nan)
                 continue
-            q = np.clip(proba, 1e-15, None)
-            q = q / q.sum(axis=1, keepdims=True)
-            eps = np.finfo(q.dtype).eps
-            loss = -np.log(np.clip(q[np.arange(n), np.searchsorted(classes, y_true)], eps, 1 - eps))
+            q = _normalized(proba)
+            eps = np.finfo(q.dtype).eps  # and clipped as scikit-learn's log_loss does
+            loss = -np.log(np.clip(q[np.arange(n), true], eps, 1 - eps))
             values[m] = loss[index].mean(axis=1)
         else:
             kind, average = m.split("_")
