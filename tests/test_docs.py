@@ -79,3 +79,11 @@ def test_python_snippets_run(page, tmp_path):
     result = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True,
                             text=True, timeout=600)
     assert result.returncode == 0, f"the snippets of docs/{page} fail:\n{result.stdout}\n{result.stderr[-6000:]}"
+
+
+def test_cli_reference_gives_the_default_models():
+    """docs/api/cli.md names the models ``genreclf benchmark`` runs without ``--models``, as the code has them."""
+    from genreclf.cli import DEFAULT_MODELS
+
+    text = (DOCS / "api" / "cli.md").read_text(encoding="utf-8")
+    assert f"default `{','.join(DEFAULT_MODELS)}`" in text
