@@ -42,7 +42,9 @@ clip is used whatever its side of the split):
     tuning) on the bundled 30 s table (the 57 GTZAN columns of the 1000 tracks) and on a stand-in musicnn table
     of the same 1000 tracks (each row: the cached embedding of a development clip of the same genre plus noise of
     0.1 standard deviation per column: the real width, not real accuracy), and on its 200 columns of the earlier
-    default (``layer="penultimate", summary="mean"``) for comparison.
+    default (``layer="penultimate", summary="mean"``) for comparison. Before them, the ``svc`` baseline on the
+    stand-in, fitted through :class:`~genreclf.baselines.RBFSVC` (its kernel matrix by BLAS, as the baseline is)
+    and through scikit-learn's ``SVC`` (libsvm's own kernel), in the same run.
 (e) ``--bf16``: the network rebuilt under Keras' ``mixed_bfloat16`` policy: time per patch against float32 (64
     patches) and the largest difference of the outputs. Whether the CPU has native bfloat16 (AVX512_BF16, AMX)
     is printed: without it TensorFlow emulates bfloat16.
@@ -282,6 +284,7 @@ def fit_1000(clips_folder, home, noise=0.1):
     rows = [E[rng.choice(np.flatnonzero(clips.target == g))] for g in gtzan.target]
     stand_in = (np.stack(rows) + rng.normal(size=(len(rows), E.shape[1])) * noise * E.std(axis=0)).astype(np.float32)
     models = _resolve_estimators(make_baselines(list(DEFAULT_MODELS), random_state=0), 0)
+    svc_kernels(stand_in, gtzan.target)
     out = {}
     # the default's first 400 columns are the penultimate's mean and std, unit by unit: [0:400:2] is the earlier
     # default (layer="penultimate", summary="mean"), 200 columns
@@ -334,6 +337,29 @@ def cli_runs(paths, skip_fit):
                   f"{(fits['gtzan'] + fits['musicnn, earlier default']) / 60:.1f} min")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def svc_kernels(X, y, repeats=3):
+    """The svc baseline, once as it is (RBFSVC: the kernel matrix by BLAS) and once with libsvm's own RBF kernel
+    (sklearn.svm.SVC, what it was before): one fit on 900 rows of ``X`` and the predictions for 100, alternated,
+    medians of ``repeats``; largest difference of the probabilities."""
+    from sklearn.base import clone
+    from sklearn.svm import SVC
+
+    from genreclf.baselines import make_baselines
+
+    ours = make_baselines(["svc"])["svc"]
+    reference = clone(ours).set_params(clf__estimator=SVC())
+    times, proba = {"RBFSVC": [], "SVC": []}, {}
+    for _ in range(repeats):
+        for name, model in (("RBFSVC", ours), ("SVC", reference)):
+            t = time.perf_counter()
+            proba[name] = clone(model).fit(X[:900], y[:900]).predict_proba(X[900:])
+            times[name].append(time.perf_counter() - t)
+    a, b = np.median(times["RBFSVC"]), np.median(times["SVC"])
+    print(f"    the svc baseline on 900 of these rows ({X.shape[1]} columns), fit + predict: libsvm's kernel (SVC) "
+          f"{b:.2f} s, the kernel matrix by BLAS (RBFSVC) {a:.2f} s: {b / a:.1f}x; largest |difference| of the "
+          f"probabilities {np.abs(proba['RBFSVC'] - proba['SVC']).max():.1g} ({load()})", flush=True)
 
 
 # -- (e) bfloat16 ------------------------------------------------------------------------------------------

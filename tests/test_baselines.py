@@ -1,4 +1,4 @@
-"""make_baselines, GTZANTableTransformer and EncodedLabelClassifier."""
+"""make_baselines, GTZANTableTransformer, EncodedLabelClassifier and RBFSVC."""
 import subprocess
 import sys
 
@@ -8,11 +8,13 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from genreclf.baselines import (
     BASELINE_NAMES,
+    RBFSVC,
     TABLE_BASELINES,
     Baselines,
     EncodedLabelClassifier,
@@ -112,9 +114,48 @@ def test_encoded_label_classifier():
 
 # GTZANTableTransformer needs exactly the 57 GTZAN columns, which the generic checks do not feed: its contract
 # (fit validates, names out, DataFrame columns, set_output) is tested below on the real table instead.
-@parametrize_with_checks([EncodedLabelClassifier(DecisionTreeClassifier(random_state=0))])
+def _svc_failures(estimator):
+    """The checks scikit-learn itself expects ``SVC`` to fail (libsvm's sample weights scale C per row)."""
+    if isinstance(estimator, RBFSVC):
+        return {"check_sample_weight_equivalence_on_dense_data":
+                "sample_weight is not equivalent to removing/repeating samples (as in sklearn.svm.SVC)"}
+    return {}
+
+
+@parametrize_with_checks([EncodedLabelClassifier(DecisionTreeClassifier(random_state=0)), RBFSVC()],
+                         expected_failed_checks=_svc_failures)
 def test_sklearn_contract(estimator, check):
     check(estimator)
+
+
+@pytest.mark.parametrize("gram", [True, False], ids=["kernel-matrix", "libsvm-kernel"])
+@pytest.mark.parametrize("params", [{}, {"C": 3.0, "gamma": "auto"}, {"C": 10.0, "gamma": 0.002},
+                                    {"class_weight": "balanced"}], ids=["scale", "auto", "float", "balanced"])
+@pytest.mark.parametrize("n_classes", [2, 4])
+def test_rbf_svc_is_sklearns_svc(params, n_classes, gram, monkeypatch):
+    """The same decision values and predictions as SVC(kernel="rbf"), through the kernel matrix or without it."""
+    import genreclf.baselines
+
+    if not gram:
+        monkeypatch.setattr(genreclf.baselines, "GRAM_MAX_SAMPLES", 10)
+    rng = np.random.default_rng(0)
+    y = np.repeat(["blues", "jazz", "metal", "rock"][:n_classes], [30, 20, 25, 15][:n_classes])
+    X = rng.normal(size=(len(y), 300)) * rng.uniform(0.5, 2, 300) + (y == "jazz")[:, None] * 0.2
+    weights = rng.uniform(0.5, 2, len(y))
+    X_new = rng.normal(size=(40, 300))
+    ours = RBFSVC(**params).fit(X, y, sample_weight=weights)
+    reference = SVC(**params).fit(X, y, sample_weight=weights)
+    assert ours.svc_.kernel == ("precomputed" if gram else "rbf")
+    np.testing.assert_allclose(ours.decision_function(X_new), reference.decision_function(X_new), atol=1e-9)
+    np.testing.assert_array_equal(ours.predict(X_new), reference.predict(X_new))
+    np.testing.assert_array_equal(ours.predict(X), reference.predict(X))
+    np.testing.assert_allclose(ours.support_vectors_, reference.support_vectors_)
+    assert ours.gamma_ == pytest.approx(reference._gamma)
+
+
+def test_rbf_svc_bad_gamma_names_the_choices():
+    with pytest.raises(ValueError, match="gamma='scaled'.*'scale', 'auto' or a positive float"):
+        RBFSVC(gamma="scaled").fit(np.eye(4), [0, 0, 1, 1])
 
 
 def test_table_transformer_values():
