@@ -8,7 +8,7 @@ output), except ``"cnn"`` and ``"lstm"``, which take 3-D frames ``(n_clips, n_fr
 each outer fold by :func:`genreclf.evaluation.benchmark` (nested CV) or on the train/valid part of the
 artist-filtered split, never on test tracks.
 
-Two helpers live here because the baselines need them:
+Three helpers live here because the baselines need them:
 
 - :class:`GTZANTableTransformer` — feature engineering *within* the 57 columns (logs of variances and of
   positive means, coefficients of variation, the percussive/harmonic energy ratio, the tempo's position in its
@@ -20,6 +20,8 @@ Two helpers live here because the baselines need them:
 Importing this module imports neither TensorFlow nor XGBoost: the Keras models are built only when
 ``"mlp"``, ``"cnn"`` or ``"lstm"`` is requested, and XGBoost is imported when the wrapped model is fitted.
 """
+import numbers
+
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, TransformerMixin, clone
 from sklearn.preprocessing import LabelEncoder
@@ -397,13 +399,13 @@ class RBFSVC(ClassifierMixin, BaseEstimator):
 
         X, y = validate_data(self, X, y, dtype=np.float64, order="C")
         check_classification_targets(y)
-        if isinstance(self.gamma, str):
-            if self.gamma not in ("scale", "auto"):
-                raise ValueError(f"gamma={self.gamma!r}: use 'scale', 'auto' or a positive float")
+        if isinstance(self.gamma, str) and self.gamma in ("scale", "auto"):
             variance = X.var() if self.gamma == "scale" else 1.0
             self.gamma_ = 1.0 / (X.shape[1] * variance) if variance != 0 else 1.0  # SVC's own rule
-        else:
+        elif isinstance(self.gamma, numbers.Real) and not isinstance(self.gamma, bool) and self.gamma >= 0:
             self.gamma_ = float(self.gamma)
+        else:
+            raise ValueError(f"gamma={self.gamma!r}: use 'scale', 'auto' or a positive float")
         if X.shape[0] <= GRAM_MAX_SAMPLES:
             svc = SVC(C=self.C, kernel="precomputed", class_weight=self.class_weight)
             self.svc_ = svc.fit(rbf_kernel(X, gamma=self.gamma_), y, sample_weight=sample_weight)

@@ -153,9 +153,10 @@ def test_rbf_svc_is_sklearns_svc(params, n_classes, gram, monkeypatch):
     assert ours.gamma_ == pytest.approx(reference._gamma)
 
 
-def test_rbf_svc_bad_gamma_names_the_choices():
-    with pytest.raises(ValueError, match="gamma='scaled'.*'scale', 'auto' or a positive float"):
-        RBFSVC(gamma="scaled").fit(np.eye(4), [0, 0, 1, 1])
+@pytest.mark.parametrize("gamma", ["scaled", -0.1, None])
+def test_rbf_svc_bad_gamma_names_the_choices(gamma):
+    with pytest.raises(ValueError, match=f"gamma={gamma!r}: use 'scale', 'auto' or a positive float"):
+        RBFSVC(gamma=gamma).fit(np.eye(4), [0, 0, 1, 1])
 
 
 def test_table_transformer_values():
