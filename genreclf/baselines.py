@@ -353,7 +353,7 @@ class RBFSVC(ClassifierMixin, BaseEstimator):
     ----------
     C : float, default=1.0
         Regularization, as in ``SVC``.
-    gamma : {"scale", "auto"} or float, default="scale"
+    gamma : {"scale", "auto"} or float >= 0, default="scale"
         Kernel width, as in ``SVC``: ``"scale"`` is ``1 / (n_features * X.var())``, ``"auto"`` ``1 / n_features``.
     class_weight : dict or "balanced", default=None
         As in ``SVC``.
@@ -405,7 +405,7 @@ class RBFSVC(ClassifierMixin, BaseEstimator):
         elif isinstance(self.gamma, numbers.Real) and not isinstance(self.gamma, bool) and self.gamma >= 0:
             self.gamma_ = float(self.gamma)
         else:
-            raise ValueError(f"gamma={self.gamma!r}: use 'scale', 'auto' or a positive float")
+            raise ValueError(f"gamma={self.gamma!r}: use 'scale', 'auto' or a float >= 0 (as SVC)")
         if X.shape[0] <= GRAM_MAX_SAMPLES:
             svc = SVC(C=self.C, kernel="precomputed", class_weight=self.class_weight)
             self.svc_ = svc.fit(rbf_kernel(X, gamma=self.gamma_), y, sample_weight=sample_weight)

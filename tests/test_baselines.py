@@ -130,7 +130,8 @@ def test_sklearn_contract(estimator, check):
 
 @pytest.mark.parametrize("gram", [True, False], ids=["kernel-matrix", "libsvm-kernel"])
 @pytest.mark.parametrize("params", [{}, {"C": 3.0, "gamma": "auto"}, {"C": 10.0, "gamma": 0.002},
-                                    {"class_weight": "balanced"}], ids=["scale", "auto", "float", "balanced"])
+                                    {"class_weight": "balanced"}, {"gamma": 0.0}],
+                         ids=["scale", "auto", "float", "balanced", "zero"])
 @pytest.mark.parametrize("n_classes", [2, 4])
 def test_rbf_svc_is_sklearns_svc(params, n_classes, gram, monkeypatch):
     """The same decision values and predictions as SVC(kernel="rbf"), through the kernel matrix or without it."""
@@ -155,7 +156,7 @@ def test_rbf_svc_is_sklearns_svc(params, n_classes, gram, monkeypatch):
 
 @pytest.mark.parametrize("gamma", ["scaled", -0.1, None])
 def test_rbf_svc_bad_gamma_names_the_choices(gamma):
-    with pytest.raises(ValueError, match=f"gamma={gamma!r}: use 'scale', 'auto' or a positive float"):
+    with pytest.raises(ValueError, match=f"gamma={gamma!r}: use 'scale', 'auto' or a float >= 0 \\(as SVC\\)"):
         RBFSVC(gamma=gamma).fit(np.eye(4), [0, 0, 1, 1])
 
 
