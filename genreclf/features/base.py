@@ -318,14 +318,19 @@ class BaseAudioTransformer(VersionStampMixin, TransformerMixin, BaseEstimator):
         clips, _ = resolve_clips(X, self.input)
         n = len(clips)
         extract = self._extractor()
-        if effective_n_jobs(self.n_jobs) != 1:
+        # clips found in the cache are read here: a warm run starts no worker and runs no probe
+        results = {i: (features, None) for i, features in extract.cached(clips).items()}
+        todo = [i for i in range(n) if i not in results]
+        if todo and effective_n_jobs(self.n_jobs) != 1:
             self._compile_kernels()
-        tasks = (delayed(_one)(extract, clip) for clip in clips)
-        results, said = [], set()
+        tasks = (delayed(_one)(extract, clips[i]) for i in todo)
+        said = set()
         with _one_thread(), progress_bar(n, desc=type(self).__name__, unit="clips", verbose=self.verbose) as bar:
+            bar.update(len(results))
             # the limit also covers thread-based backends, whose tasks share this process's BLAS
-            for features, error, caught in Parallel(n_jobs=self.n_jobs, return_as="generator")(tasks):
-                results.append((features, error))
+            outputs = Parallel(n_jobs=self.n_jobs, return_as="generator")(tasks) if todo else ()
+            for i, (features, error, caught) in zip(todo, outputs):
+                results[i] = (features, error)
                 for message in caught:
                     if isinstance(message, CacheWarning):  # each worker finds a full disk once: say it once
                         if str(message) in said:
@@ -333,7 +338,7 @@ class BaseAudioTransformer(VersionStampMixin, TransformerMixin, BaseEstimator):
                         said.add(str(message))
                     warnings.warn(message, stacklevel=2)
                 bar.update(1)
-        return self._stack(results, n, clips)
+        return self._stack([results[i] for i in range(n)], n, clips)
 
     def _extractor(self):
         cache = FeatureCache.of(self.memory)
@@ -429,6 +434,21 @@ class _Extractor:
 
     def __init__(self, estimator, cache, setting):
         self.estimator, self.cache, self.setting = estimator, cache, setting
+
+    def cached(self, clips):
+        """``{index: features}`` of the clips whose cache entry is sound. A clip without one, or with an entry
+        that cannot be served, is left to ``__call__``, which computes it (and says why an entry was not used)."""
+        found = {}
+        if self.cache is None:
+            return found
+        for i, clip in enumerate(clips):
+            try:
+                features, _ = self.cache.load(self.cache.key(self.setting, clip))
+            except OSError:  # an unreadable path: the loader names the problem
+                continue
+            if features is not None:
+                found[i] = features
+        return found
 
     def __call__(self, clip):
         if self.cache is None:
