@@ -153,6 +153,7 @@ def _cmd_benchmark(args):
     print(format_leaderboard(board, metrics=[m for m in ("accuracy", "f1_macro", "log_loss")
                                              if f"{m}_mean" in board.columns]))
     picks = pick_models(board)
+    picks.attrs = {}  # the rows are enough here; pandas deep-copies attrs (every prediction) on each access
     if len(picks):
         print("\npicked without the test scores (best tune acc, on inner folds / valid tracks; ties listed):")
         for shown, best in picks.groupby("protocol", sort=False):

@@ -379,13 +379,32 @@ def _reusable(estimator):
     return True
 
 
+def _cached_fit_predict(folder, args):
+    """:func:`_fit_predict` cached in ``folder`` (a ``joblib.Memory``), and ``args`` as it keys them."""
+    from joblib import Memory
+
+    # loky hands a worker large arrays as np.memmap, which joblib hashes apart from the same ndarray: keyed as the
+    # arrays they view, a result is found again whichever process, and whatever n_jobs, made it
+    args = tuple(np.asarray(a) if isinstance(a, np.memmap) else a for a in args)
+    return Memory(folder, verbose=0).cache(_fit_predict), args
+
+
+def _fit_predict_read_back(folder, *args):
+    """The result of this exact call of :func:`_fit_predict` made by an earlier run, read from ``folder``; None
+    when there is none (or no folder)."""
+    if folder is None:
+        return None
+    cached, args = _cached_fit_predict(folder, args)
+    if not cached.check_call_in_cache(*args):
+        return None
+    return dict(cached(*args), reused=True)
+
+
 def _fit_predict_once(folder, *args):
     """:func:`_fit_predict`, read back from ``folder`` when this exact call was made before; None: always fit."""
     if folder is None:
         return dict(_fit_predict(*args), reused=False)
-    from joblib import Memory
-
-    cached = Memory(folder, verbose=0).cache(_fit_predict)
+    cached, args = _cached_fit_predict(folder, args)
     reused = cached.check_call_in_cache(*args)
     return dict(cached(*args), reused=reused)
 
@@ -639,20 +658,26 @@ def benchmark(estimators=None, X=None, y=None, *, groups=None, cv=10, protocol=N
 
     everything = {k: v for m in models_of.values() for k, v in m.items()}
     plans = _plan_splits(protocols, cv, X, y, groups, segmented, everything, tune, inner_cv, random_state)
-    tasks = [delayed(_fit_predict_once)(folds_memory if _reusable(est) else None,
-                                        name, label, i, est, grid, values, y,
-                                        groups if p == "filtered" or segmented else None, train, test, inner, tune,
-                                        feature)
+    calls = [(folds_memory if _reusable(est) else None,
+              (name, label, i, est, grid, values, y, groups if p == "filtered" or segmented else None, train, test,
+               inner, tune, feature))
              for feature, values in data.items()
              for p, label, splits, inner in plans
              for name, (est, grid) in models_of[feature].items()
              for i, (train, test) in enumerate(splits)]
-    results = []
-    with progress_bar(len(tasks), desc="benchmark", unit="fits", verbose=verbose) as bar, warnings.catch_warnings():
+    results, tasks = [], []
+    for folder, args in calls:  # the results of an earlier run are read here: a rerun starts no worker
+        earlier = _fit_predict_read_back(folder, *args)
+        if earlier is None:
+            tasks.append(delayed(_fit_predict_once)(folder, *args))
+        else:
+            results.append(earlier)
+    with progress_bar(len(calls), desc="benchmark", unit="fits", verbose=verbose) as bar, warnings.catch_warnings():
+        bar.update(len(results))
         # loky restarts a worker whose memory grew by 300 MB after its first task, which is TensorFlow loading
         # for a Keras model after a scikit-learn one: expected here, and not a leak to warn the user about
         warnings.filterwarnings("ignore", message="A worker stopped while some jobs were given", category=UserWarning)
-        for result in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(tasks):
+        for result in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(tasks) if tasks else ():
             results.append(result)
             bar.update(1)
     boards = [_leaderboard(plans, models_of[feature], [r for r in results if r["features"] == feature], y, groups,
@@ -949,7 +974,7 @@ def format_leaderboard(board, metrics=None, percent=True):
     header = (["features"] if sets else []) + ["model", "protocol"] + metrics + (["tune acc"] if tune else [])
     header += ["fit s", "predict s", "best params"]
     lines = []
-    for _, row in board.iterrows():
+    for row in board.to_dict("records"):  # plain rows: a row Series would deep-copy the attrs (every prediction)
         cells = ([str(row["features"])] if sets else []) + [str(row["model"]), str(row["protocol"])]
         cells += [_score_cell(row[f"{m}_mean"], row[f"{m}_std"], percent and "loss" not in m) for m in metrics]
         if tune:

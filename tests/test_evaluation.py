@@ -437,6 +437,38 @@ def test_a_second_run_with_memory_reads_every_fold_back(small, tmp_path):
                                                       "predict_time_std"]))
 
 
+@pytest.mark.parametrize("wide", [False, True], ids=["57-columns", "over-1MB"])
+def test_fold_results_of_an_earlier_run_are_read_without_workers(small, tmp_path, monkeypatch, wide):
+    """A rerun reads its fold results in this process: no task reaches joblib. With more folds, only the new
+    ones are sent to the workers. Features over 1 MB, which loky hands its workers as np.memmap, are found too,
+    and so with any n_jobs."""
+    import joblib
+
+    X, y, groups = small
+    if wide:  # as wide as musicnn's embeddings: 200 rows x 757 columns of float64
+        X = np.hstack([X, np.random.default_rng(0).normal(size=(len(X), 700))])
+        assert X.nbytes > 1e6
+    models = {"lr": (_lr(), {"logisticregression__C": [0.1, 1.0]}), "bayes": (GaussianNB(), {})}
+    run = dict(groups=groups, cv=3, protocol="both", memory=str(tmp_path / "cache"), n_jobs=2)
+    first = benchmark(models, X, y, **run)
+    sent, parallel = [], joblib.Parallel
+
+    def counting_parallel(*args, **kwargs):
+        def run_tasks(tasks):
+            tasks = list(tasks)
+            sent.append(len(tasks))
+            return parallel(*args, **kwargs)(tasks)
+        return run_tasks
+
+    monkeypatch.setattr(joblib, "Parallel", counting_parallel)
+    again = benchmark(models, X, y, **run)
+    assert sent == [] and again.attrs["fits_reused"] == (8, 8)
+    pd.testing.assert_frame_equal(first, again)
+    assert benchmark(models, X, y, **{**run, "n_jobs": 1}).attrs["fits_reused"] == (8, 8)
+    more = benchmark(models, X, y, **{**run, "cv": 4})
+    assert sent == [8] and more.attrs["fits_reused"] == (2, 10)  # the 4 folds of each model are new; the split not
+
+
 def test_models_that_could_change_unseen_are_fitted_again(small, tmp_path):
     X, y, groups = small
     models = {"mine": (make_pipeline(_MyScaler(), LogisticRegression(max_iter=500)), {}),
