@@ -63,3 +63,25 @@ def failing_cache_io(monkeypatch):
         monkeypatch.setattr(_cache.tempfile, call, raises)
 
     return fail
+
+
+@pytest.fixture
+def tasks_sent(monkeypatch):
+    """``tasks_sent(module)``: from now on, the ``Parallel`` that ``module`` looks up records how many tasks each
+    call receives (and runs them); returns that list."""
+
+    def watch(module):
+        sent, parallel = [], module.Parallel
+
+        def counting(*args, **kwargs):
+            def run(tasks):
+                tasks = list(tasks)
+                sent.append(len(tasks))
+                return parallel(*args, **kwargs)(tasks)
+
+            return run
+
+        monkeypatch.setattr(module, "Parallel", counting)
+        return sent
+
+    return watch

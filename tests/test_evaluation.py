@@ -438,7 +438,7 @@ def test_a_second_run_with_memory_reads_every_fold_back(small, tmp_path):
 
 
 @pytest.mark.parametrize("wide", [False, True], ids=["57-columns", "over-1MB"])
-def test_fold_results_of_an_earlier_run_are_read_without_workers(small, tmp_path, monkeypatch, wide):
+def test_fold_results_of_an_earlier_run_are_read_without_workers(small, tmp_path, tasks_sent, wide):
     """A rerun reads its fold results in this process: no task reaches joblib. With more folds, only the new
     ones are sent to the workers. Features over 1 MB, which loky hands its workers as np.memmap, are found too,
     and so with any n_jobs."""
@@ -451,16 +451,7 @@ def test_fold_results_of_an_earlier_run_are_read_without_workers(small, tmp_path
     models = {"lr": (_lr(), {"logisticregression__C": [0.1, 1.0]}), "bayes": (GaussianNB(), {})}
     run = dict(groups=groups, cv=3, protocol="both", memory=str(tmp_path / "cache"), n_jobs=2)
     first = benchmark(models, X, y, **run)
-    sent, parallel = [], joblib.Parallel
-
-    def counting_parallel(*args, **kwargs):
-        def run_tasks(tasks):
-            tasks = list(tasks)
-            sent.append(len(tasks))
-            return parallel(*args, **kwargs)(tasks)
-        return run_tasks
-
-    monkeypatch.setattr(joblib, "Parallel", counting_parallel)
+    sent = tasks_sent(joblib)  # benchmark imports Parallel from joblib when it runs
     again = benchmark(models, X, y, **run)
     assert sent == [] and again.attrs["fits_reused"] == (8, 8)
     pd.testing.assert_frame_equal(first, again)
