@@ -16,7 +16,9 @@ protocol      what is split
 
 Hyper-parameters are never chosen on test rows: with ``tune=True`` a model's ``param_grid`` is searched by
 :class:`~sklearn.model_selection.GridSearchCV` inside each outer training fold (nested CV), or on the train/valid
-part of the filtered split.
+part of the filtered split. The members of an ensemble that a grid does not tune (the ``ensemble`` baseline's SVC
+and XGBoost, whose grid tunes its logistic regression) are fitted once per training fold of the search, not once
+per candidate: the same models, as only seeded members are shared.
 
 All work is dispatched through :mod:`joblib` (one task per model and fold), so ``n_jobs`` parallelizes it and
 ``with joblib.parallel_backend("dask"): benchmark(...)`` runs it on a Dask cluster.
@@ -27,7 +29,7 @@ import time
 import warnings
 
 import numpy as np
-from sklearn.base import clone, is_classifier
+from sklearn.base import BaseEstimator, clone, is_classifier
 
 from ._defaults import SEGMENT_SECONDS
 from ._deprecation import deprecate_positional_args
@@ -295,6 +297,67 @@ def _subset(X, idx):
     return X[idx]
 
 
+class _FitStore(dict):
+    """The fits of one member in one grid search, by training data. Shared, not copied, by the search's clones."""
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+class _SharedFit(BaseEstimator):
+    """A member of an ensemble that one grid search fits once per training data, not once per candidate.
+
+    A grid that tunes one member of a ``VotingClassifier`` (the ``ensemble`` baseline's ``lr__clf__C``) leaves
+    the others as they are, yet ``GridSearchCV`` fits them again for every candidate, on the same inner folds.
+    Wrapped, a member is fitted on the first candidate and the fitted model is used by the others: the same
+    predictions, as the member is deterministic (see :func:`_deterministic`). Only inside :func:`_fit_predict`,
+    whose fitted model nobody keeps.
+    """
+
+    def __init__(self, estimator, store):
+        self.estimator = estimator
+        self.store = store
+
+    def fit(self, X, y, **fit_params):
+        from joblib import hash as content_hash
+
+        key = content_hash((X, y, fit_params))
+        if key not in self.store:
+            self.store[key] = clone(self.estimator).fit(X, y, **fit_params)
+        self.estimator_ = self.store[key]
+        return self
+
+    def __getattr__(self, name):  # predict, predict_proba, classes_...: the fitted member's
+        if name.startswith("__") or "estimator_" not in self.__dict__:
+            raise AttributeError(name)
+        return getattr(self.__dict__["estimator_"], name)
+
+    def __sklearn_tags__(self):
+        from sklearn.utils import get_tags
+
+        return get_tags(self.estimator)
+
+
+def _deterministic(estimator):
+    """Whether fitting ``estimator`` twice on the same data gives the same model: every ``random_state`` in it is
+    an int, or it has none."""
+    params = estimator.get_params(deep=True) if hasattr(estimator, "get_params") else {}
+    return all(isinstance(value, (int, np.integer)) for key, value in params.items()
+               if key == "random_state" or key.endswith("__random_state"))
+
+
+def _share_untuned_members(estimator, grid):
+    """``estimator`` with the members of its ``estimators`` that ``grid`` does not tune fitted once per training
+    data in the search (:class:`_SharedFit`); other estimators as they are."""
+    members = getattr(estimator, "estimators", None)
+    if not isinstance(members, list) or not hasattr(estimator, "set_params"):
+        return estimator
+    tuned = {key.split("__")[0] for part in (grid if isinstance(grid, list) else [grid]) for key in part}
+    shared = [(name, member if name in tuned or not hasattr(member, "fit") or not _deterministic(member)
+               else _SharedFit(member, _FitStore())) for name, member in members]
+    return estimator.set_params(estimators=shared)
+
+
 def _fit_predict(name, protocol, fold, estimator, grid, X, y, groups, train, test, inner, tune, features=None):
     """One model on one split: (grid search and) fit on ``train``, predict ``test``. Runs in a joblib worker."""
     from sklearn.exceptions import ConvergenceWarning
@@ -308,8 +371,8 @@ def _fit_predict(name, protocol, fold, estimator, grid, X, y, groups, train, tes
         warnings.simplefilter("ignore", category=FutureWarning)
         warnings.simplefilter("ignore", category=ConvergenceWarning)
         if tune and grid:
-            search = GridSearchCV(clone(estimator), grid, cv=inner, scoring="accuracy", refit=True, n_jobs=1,
-                                  error_score="raise")
+            search = GridSearchCV(_share_untuned_members(clone(estimator), grid), grid, cv=inner,
+                                  scoring="accuracy", refit=True, n_jobs=1, error_score="raise")
             search.fit(Xtr, ytr, **({"groups": gtr} if gtr is not None else {}))
             model, best_params = search.best_estimator_, search.best_params_
             tune_accuracy = float(search.best_score_)

@@ -193,6 +193,58 @@ def test_filtered_tune_accuracy_is_the_valid_score_of_the_chosen_params(gtzan):
     assert f"{100 * max(valid_scores):.1f}" in text and "n/a" in text
 
 
+class _CountedNB(GaussianNB):
+    """GaussianNB that records its fits (benchmark(..., n_jobs=1) fits in this process)."""
+
+    fits = []
+
+    def __init__(self, *, priors=None, var_smoothing=1e-9, random_state=0):
+        super().__init__(priors=priors, var_smoothing=var_smoothing)
+        self.random_state = random_state
+
+    def fit(self, X, y, sample_weight=None):
+        type(self).fits.append(len(X))
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+@pytest.mark.parametrize("random_state, fits_per_fold", [(0, 3 + 1), (None, 3 * 3 + 1)],
+                         ids=["seeded: once per inner fold", "unseeded: as before"])
+def test_an_ensembles_untuned_member_is_fitted_once_per_inner_fold(small, monkeypatch, random_state, fits_per_fold):
+    """A grid on one member of a VotingClassifier does not fit the others once per candidate: 3 candidates x 3
+    inner folds + the refit gave 10 fits of every member per outer fold; the untuned one is now fitted 4 times.
+    Only a seeded member is shared: fitting an unseeded one twice may give two models."""
+    from sklearn.ensemble import VotingClassifier
+
+    X, y, _ = small
+    vote = VotingClassifier([("lr", _lr()), ("nb", _CountedNB(random_state=random_state))], voting="soft")
+    grid = {"lr__logisticregression__C": [0.1, 1.0, 10.0]}
+    monkeypatch.setattr(_CountedNB, "fits", [])
+    board = benchmark({"vote": (vote, grid)}, X, y, cv=2, inner_cv=3, n_jobs=1)
+    assert len(_CountedNB.fits) == 2 * fits_per_fold
+    assert sorted(set(_CountedNB.fits)) == [66, 67, 100]  # inner training folds of 100 rows, and the refits
+    assert board.iloc[0]["best_params"].startswith("C=")
+    monkeypatch.setattr(_CountedNB, "fits", [])
+    tuned_member = benchmark({"vote": (vote, {"nb__var_smoothing": [1e-9, 1e-8]})}, X, y, cv=2, inner_cv=3, n_jobs=1)
+    assert len(_CountedNB.fits) == 2 * (2 * 3 + 1) and len(tuned_member) == 1  # the tuned member: every candidate
+
+
+def test_shared_member_fits_leave_the_ensembles_results_as_they_were(small, monkeypatch):
+    """The ensemble baseline (its grid tunes the logistic regression; the SVC and the seeded XGBoost are shared)
+    gives the same tuning scores, predictions and per-fold log losses as when every candidate fits every member."""
+    from genreclf import evaluation
+
+    X, y, _ = small
+    run = dict(cv=2, inner_cv=2, n_jobs=1)
+    shared = benchmark(make_baselines(["ensemble"]), X, y, **run)
+    monkeypatch.setattr(evaluation, "_share_untuned_members", lambda estimator, grid: estimator)
+    fitted_per_candidate = benchmark(make_baselines(["ensemble"]), X, y, **run)
+    key = ("ensemble", "stratified 2-fold CV")
+    for attr in ("tune_accuracy", "best_params"):
+        assert shared.attrs[attr][key] == fitted_per_candidate.attrs[attr][key]
+    pd.testing.assert_frame_equal(shared.attrs["predictions"][key], fitted_per_candidate.attrs["predictions"][key])
+    pd.testing.assert_frame_equal(shared.attrs["fold_scores"][key], fitted_per_candidate.attrs["fold_scores"][key])
+
+
 def test_both_protocols_and_names(gtzan):
     board = benchmark(["naive_bayes"], gtzan.data, gtzan.target, groups=gtzan.groups, cv=3, protocol="both",
                       tune=False, scoring=["accuracy", "balanced_accuracy"])
