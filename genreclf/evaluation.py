@@ -303,6 +303,9 @@ class _FitStore(dict):
     def __deepcopy__(self, memo):
         return self
 
+    def __repr__(self):  # not the fitted models, in the repr of an estimator that holds the store
+        return f"<{len(self)} fit(s)>"
+
 
 class _SharedFit(BaseEstimator):
     """A member of an ensemble that one grid search fits once per training data, not once per candidate.
