@@ -4,7 +4,7 @@
     python benchmarks/bench_musicnn_speed.py --reference-python REF_VENV/bin/python --skip-fit-1000
     python benchmarks/bench_musicnn_speed.py --skip-cli                              # (a) to (a3), a few minutes
 
-(everything: about 30 minutes on 2 quiet cores, half of it (d)'s fits on 1000 rows; 10 without them).
+(everything: about 25 minutes on 2 quiet cores, half of it (d)'s fits on 1000 rows; 10 without them).
 ``REF_VENV`` is an environment that runs the original musicnn 0.1.0 code (see
 ``../shared/bench/musicnn_reference.py`` and ``bench_musicnn.py --reference-python``); without it that line is
 skipped. On the 145 readable development clips of
