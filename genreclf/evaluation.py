@@ -310,8 +310,9 @@ class _FitStore(dict):
 class _SharedFit(BaseEstimator):
     """A member of an ensemble that one grid search fits once per training data, not once per candidate.
 
-    A grid that tunes one member of a ``VotingClassifier`` (the ``ensemble`` baseline's ``lr__clf__C``) leaves
-    the others as they are, yet ``GridSearchCV`` fits them again for every candidate, on the same inner folds.
+    A grid that tunes one member of a ``VotingClassifier`` (the ``ensemble`` baseline's ``lr__clf__C``), or the
+    final estimator of a ``StackingClassifier``, leaves the other members as they are, yet ``GridSearchCV`` fits
+    them again for every candidate, on the same inner folds.
     Wrapped, a member is fitted on the first candidate and the fitted model is used by the others: the same
     predictions, as the member is deterministic (see :func:`_deterministic`). Only inside :func:`_fit_predict`,
     whose fitted model nobody keeps.
@@ -330,10 +331,11 @@ class _SharedFit(BaseEstimator):
         self.estimator_ = self.store[key]
         return self
 
-    def __getattr__(self, name):  # predict, predict_proba, classes_...: the fitted member's
-        if name.startswith("__") or "estimator_" not in self.__dict__:
+    def __getattr__(self, name):  # predict, predict_proba, classes_...: the fitted member's (before fit: the
+        # member's own, which a StackingClassifier asks for to choose its stack method)
+        if name.startswith("__") or "estimator" not in self.__dict__:
             raise AttributeError(name)
-        return getattr(self.__dict__["estimator_"], name)
+        return getattr(self.__dict__.get("estimator_", self.__dict__["estimator"]), name)
 
     def __sklearn_tags__(self):
         from sklearn.utils import get_tags

@@ -228,17 +228,28 @@ def test_an_ensembles_untuned_member_is_fitted_once_per_inner_fold(small, monkey
     assert len(_CountedNB.fits) == 2 * (2 * 3 + 1) and len(tuned_member) == 1  # the tuned member: every candidate
 
 
-def test_shared_member_fits_leave_the_ensembles_results_as_they_were(small, monkeypatch):
-    """The ensemble baseline (its grid tunes the logistic regression; the SVC and the seeded XGBoost are shared)
-    gives the same tuning scores, predictions and per-fold log losses as when every candidate fits every member."""
+def _stacking():
+    """A StackingClassifier whose grid tunes only its final estimator: every member is shared."""
+    from sklearn.ensemble import RandomForestClassifier, StackingClassifier
+
+    stack = StackingClassifier([("nb", GaussianNB()), ("rf", RandomForestClassifier(20, random_state=0)),
+                                ("lr", _lr())], final_estimator=LogisticRegression(max_iter=2000))
+    return {"stacking": (stack, {"final_estimator__C": [0.1, 10.0]})}
+
+
+@pytest.mark.parametrize("models", [lambda: make_baselines(["ensemble"]), _stacking], ids=["ensemble", "stacking"])
+def test_shared_member_fits_leave_the_ensembles_results_as_they_were(small, monkeypatch, models):
+    """The ensemble baseline (its grid tunes the logistic regression; the SVC and the seeded XGBoost are shared),
+    and a StackingClassifier (which asks its members for their methods before fitting them), give the same tuning
+    scores, predictions and per-fold log losses as when every candidate fits every member."""
     from genreclf import evaluation
 
     X, y, _ = small
     run = dict(cv=2, inner_cv=2, n_jobs=1)
-    shared = benchmark(make_baselines(["ensemble"]), X, y, **run)
+    shared = benchmark(models(), X, y, **run)
     monkeypatch.setattr(evaluation, "_share_untuned_members", lambda estimator, grid: estimator)
-    fitted_per_candidate = benchmark(make_baselines(["ensemble"]), X, y, **run)
-    key = ("ensemble", "stratified 2-fold CV")
+    fitted_per_candidate = benchmark(models(), X, y, **run)
+    key = (shared.iloc[0]["model"], "stratified 2-fold CV")
     for attr in ("tune_accuracy", "best_params"):
         assert shared.attrs[attr][key] == fitted_per_candidate.attrs[attr][key]
     pd.testing.assert_frame_equal(shared.attrs["predictions"][key], fitted_per_candidate.attrs["predictions"][key])
