@@ -343,12 +343,16 @@ class _SharedFit(BaseEstimator):
         return get_tags(self.estimator)
 
 
+def _random_states(estimator):
+    """The value of every ``random_state`` parameter of ``estimator``, its parts' included."""
+    params = estimator.get_params(deep=True) if hasattr(estimator, "get_params") else {}
+    return [value for key, value in params.items() if key == "random_state" or key.endswith("__random_state")]
+
+
 def _deterministic(estimator):
     """Whether fitting ``estimator`` twice on the same data gives the same model: every ``random_state`` in it is
     an int, or it has none."""
-    params = estimator.get_params(deep=True) if hasattr(estimator, "get_params") else {}
-    return all(isinstance(value, (int, np.integer)) for key, value in params.items()
-               if key == "random_state" or key.endswith("__random_state"))
+    return all(isinstance(value, (int, np.integer)) for value in _random_states(estimator))
 
 
 def _share_untuned_members(estimator, grid):
@@ -434,11 +438,10 @@ def _reusable(estimator):
     """Whether a fold result of ``estimator`` may be read back on a later run: every part of it (classes, and
     functions among its parameters) comes from a versioned library, because a class of the user's own can change
     between runs with no sign in its parameters; and no ``random_state`` is a generator, whose state moves."""
+    if any(value is not None and not isinstance(value, (int, np.integer)) for value in _random_states(estimator)):
+        return False
     params = estimator.get_params(deep=True) if hasattr(estimator, "get_params") else {}
-    for key, value in [("", estimator), *params.items()]:
-        if key == "random_state" or key.endswith("__random_state"):
-            if value is not None and not isinstance(value, (int, np.integer)):
-                return False
+    for value in [estimator, *params.values()]:
         if isinstance(value, (str, bytes, int, float, bool, type(None))):
             continue
         owner = type(value) if hasattr(value, "get_params") else value if callable(value) else None
