@@ -34,6 +34,7 @@ from sklearn.base import BaseEstimator, clone, is_classifier
 from ._defaults import SEGMENT_SECONDS
 from ._deprecation import deprecate_positional_args
 from ._labels import check_classes, check_members, lower_or_drop
+from ._persistence import VERSIONED_LIBRARIES
 from ._progress import progress_bar
 from .models.wrappers import as_classifier
 from .segments import aggregate_tracks, one_hot, track_labels
@@ -401,12 +402,6 @@ def _fit_predict(name, protocol, fold, estimator, grid, X, y, groups, train, tes
 # ----------------------------------------------------------------------------------------- reused fold results
 # A fold result is what one model learnt on one split and predicted for its test part. Kept on disk, a second run
 # of the same benchmark reads it back instead of fitting again; its key is everything the result depends on.
-#: The libraries whose classes and functions a reusable model may use: {module: distribution}, and the versions
-#: that key the cache.
-_VERSIONED = {"genreclf": "genreclf", "sklearn": "scikit-learn", "numpy": "numpy", "scipy": "scipy",
-              "xgboost": "xgboost", "keras": "keras", "tensorflow": "tensorflow"}
-
-
 class _FoldResults:
     """The fold results of earlier runs in the cache ``memory`` (see :mod:`genreclf.features._cache`): arrays and
     JSON, no pickle, each entry bound to the key of the call that made it. One folder per set of library versions (a
@@ -414,17 +409,11 @@ class _FoldResults:
 
     def __init__(self, location):
         import hashlib
-        from importlib import metadata
 
+        from ._persistence import library_versions
         from .features._cache import EntryStore
 
-        versions = []
-        for package in _VERSIONED.values():
-            try:
-                versions.append(f"{package} {metadata.version(package)}")
-            except metadata.PackageNotFoundError:
-                versions.append(f"{package} -")
-        tag = hashlib.blake2b("\n".join(versions).encode(), digest_size=8).hexdigest()
+        tag = hashlib.blake2b("\n".join(library_versions()).encode(), digest_size=8).hexdigest()
         self.store = EntryStore(location, os.path.join("genreclf-folds", tag))
         self.store.unwritten = "every model is fitted again on the next run"
 
@@ -533,7 +522,7 @@ def _reusable(estimator):
         if isinstance(value, (str, bytes, int, float, bool, type(None))):
             continue
         owner = type(value) if hasattr(value, "get_params") else value if callable(value) else None
-        if owner is not None and getattr(owner, "__module__", "").partition(".")[0] not in _VERSIONED:
+        if owner is not None and getattr(owner, "__module__", "").partition(".")[0] not in VERSIONED_LIBRARIES:
             return False
     return True
 
