@@ -170,7 +170,22 @@ def _cmd_benchmark(args):
               "or ± bootstrap standard error for the single artist-filtered split)", file=sys.stderr)
     if args.out:
         _write_csv(board, args.out)
-    return 0
+    return _failures(board, "written to " + args.out if args.out else "printed")
+
+
+def _failures(board, kept):
+    """0, or a :class:`CLIError` naming every model that failed on some split (tracebacks with GENRECLF_DEBUG=1)."""
+    errors = board.attrs.get("errors", {})
+    if not errors:
+        return 0
+    for key, failures in errors.items():
+        for fold, error, trace in failures:
+            _note(f"{' · '.join(str(k) for k in key if k is not None)}, split {fold}: {error}")
+            if os.environ.get("GENRECLF_DEBUG") and trace:
+                sys.stderr.write(trace)
+    models = sorted({key[-2] for key in errors})
+    raise CLIError(f"{len(models)} model(s) failed ({', '.join(models)}: the error column says why); the other "
+                   f"rows are {kept}")
 
 
 def _name(row):
@@ -476,6 +491,10 @@ def main(argv=None):
             warnings.showwarning = _show_warning
             return args.run(args)
     except CLIError as err:
+        if os.environ.get("GENRECLF_DEBUG") and err.__context__ is not None:
+            import traceback
+
+            traceback.print_exception(err.__context__)
         command = f"genreclf {args.command}" if "args" in locals() and args.command else "genreclf"
         sys.stderr.write(f"{command}: error: {err}\n")
         return err.status

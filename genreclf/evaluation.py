@@ -264,9 +264,10 @@ def _check_finite(X, models):
         "make_pipeline(SimpleImputer(), model) for NaN")
 
 
-def _check_splits(protocol, label, splits, y, track_groups, models, tune, inner_cv):
-    """Every training part holds 2+ classes; enough members per class for the inner search; warn about classes a
-    test part holds but its training part never saw (they are scored, with zero predicted probability)."""
+def _check_splits(protocol, label, splits, X, y, groups, track_groups, models, tune, inner_cv, inner):
+    """Every training part holds 2+ classes; enough members per class for the inner search and for what each model
+    needs (:func:`_check_models_fit`); warn about classes a test part holds but its training part never saw (they
+    are scored, with zero predicted probability)."""
     what = "tracks" if track_groups is not None else "rows"
     searched = tune and protocol == "cv" and any(grid for _, grid in models.values())
     for i, (train, test) in enumerate(splits):
@@ -287,6 +288,46 @@ def _check_splits(protocol, label, splits, y, track_groups, models, tune, inner_
             check_members(ytr, inner_cv, where=f"inner_cv={inner_cv}: in the training part of split {i}", what=what,
                           because="the folds of the hyper-parameter search",
                           fix=lower_or_drop("inner_cv", "benchmark(..., X[keep], y[keep], ...); or tune=False"))
+        _check_models_fit(models, f"{label}, split {i}", train, X, y, groups, tune, inner)
+
+
+def _check_models_fit(models, where, train, X, y, groups, tune, inner):
+    """Each model can be fitted on the rows it will be fitted on in the training part ``train``: every training fold
+    of its search (when tuned) and the whole part. Checks what the model itself asks (:func:`members_needed`): the
+    internal folds of a calibrated classifier (the ``svc`` and ``ensemble`` baselines), a KNN's neighbours (at the
+    largest value of its grid). Said before any feature is extracted, naming the model, the class and the fix."""
+    from ._labels import members_needed
+
+    ytr, gtr = y[train], None if groups is None else groups[train]
+    fold_counts = None
+    for name, (est, grid) in models.items():
+        tuned = tune and bool(grid)
+        needs = members_needed(est, grid if tuned else None)
+        if not needs:
+            continue
+        parts = [("its training part", *np.unique(ytr, return_counts=True))]
+        if tuned:
+            if fold_counts is None:  # the smallest count of each class over the search's training folds
+                folds = list(inner.split(_subset(X, train), ytr, gtr))
+                classes = np.unique(ytr)
+                counts = np.array([[np.sum(ytr[fit] == c) for c in classes] for fit, _ in folds])
+                fold_counts = ("a training fold of its search", classes, counts.min(axis=0))
+            parts.append(fold_counts)
+        for part, classes, counts in parts:
+            for needed, because, per_class in needs:
+                have = counts.min() if per_class else counts.sum()
+                if have >= needed:
+                    continue
+                fewer = "" if where.startswith("artist-filtered") else "use fewer folds, "
+                if per_class:
+                    worst = classes.tolist()[int(np.argmin(counts))]
+                    short = f"class {worst!r} has only {have} rows in {part}"
+                    fix = f"add clips of {worst!r}, {fewer}or leave {name!r} out"
+                else:
+                    short = f"{part} holds only {have} rows"
+                    fix = f"add clips, {fewer}or leave {name!r} out"
+                raise ValueError(f"model {name!r} cannot be fitted on {where}: {short}, fewer than {because}. "
+                                 f"Fix: {fix}{' (or tune=False)' if part != parts[0][0] else ''}")
 
 
 # ----------------------------------------------------------------------------------------------------- task
@@ -749,7 +790,8 @@ def benchmark(estimators=None, X=None, y=None, *, groups=None, cv=10, protocol=N
         single split), ``best_params`` (most frequent choice of the search), ``tune_accuracy`` (accuracy of the
         chosen parameters inside the search: on the inner folds, or on the valid tracks of ``"filtered"``; per
         row, so per segment for segment rows; mean over splits; NaN for a model fit as given, without a grid or
-        with ``tune=False``).
+        with ``tune=False``), ``error`` (None, or why the model failed: ``"split 3: ValueError: ..."``; its scores are
+        then NaN, and every other model's row is kept).
 
         Pick *the model* on ``tune_accuracy`` too, not on the test scores beside it: choosing the best of
         several rows by their test accuracy is a selection on the test tracks, and it flatters the winner.
@@ -762,8 +804,17 @@ def benchmark(estimators=None, X=None, y=None, *, groups=None, cv=10, protocol=N
         ``y_true``/``y_pred``/``group``/``fold`` (for :func:`genreclf.plotting.plot_confusion_matrix`);
         ``"fold_scores"`` — every metric on every split; ``"best_params"`` — the search's choice per split;
         ``"tune_accuracy"`` — the search's score of that choice per split.
+        ``"errors"`` — for a model that failed, ``[(split, error, traceback)]`` of each failed split.
         ``attrs["classes"]`` lists the class order; ``attrs["fits_reused"]`` is ``(read back from memory,
         all)``, counted in fits of a model on a split.
+
+    Raises
+    ------
+    ValueError
+        Before any fit or feature extraction: labels, groups or splits that cannot work, or a model that cannot be
+        fitted on some training part or training fold of its search (a class smaller than its calibration's
+        internal folds, fewer rows than a KNN's neighbours); the message names the model, the class and the fix.
+        A model that fails later anyway is a row with its ``error``, not an exception.
 
     Examples
     --------
@@ -968,8 +1019,9 @@ def _plan_splits(protocols, cv, X, y, groups, segmented, models, tune, inner_cv,
         else:
             splits = list(ArtistFilteredSplit().split(X, y, groups))
             label = "artist-filtered split"
-        _check_splits(p, label, splits, y, groups if segmented else None, models, tune, inner_cv)
-        plans.append((p, label, splits, _inner_cv(p, segmented, random_state, inner_cv)))
+        inner = _inner_cv(p, segmented, random_state, inner_cv)
+        _check_splits(p, label, splits, X, y, groups, groups if segmented else None, models, tune, inner_cv, inner)
+        plans.append((p, label, splits, inner))
     return plans
 
 
@@ -1146,17 +1198,20 @@ def format_leaderboard(board, metrics=None, percent=True):
         metrics = [c[:-5] for c in board.columns if c.endswith("_mean") and "time" not in c]
     tune = "tune_accuracy" in board and board["tune_accuracy"].notna().any()
     sets = "features" in board
+    failed = "error" in board and board["error"].notna().any()
     header = (["features"] if sets else []) + ["model", "protocol"] + metrics + (["tune acc"] if tune else [])
-    header += ["fit s", "predict s", "best params"]
+    header += ["fit s", "predict s", "best params"] + (["error"] if failed else [])
     lines = []
     for row in board.to_dict("records"):  # plain rows: a row Series would deep-copy the attrs (every prediction)
         cells = ([str(row["features"])] if sets else []) + [str(row["model"]), str(row["protocol"])]
         cells += [_score_cell(row[f"{m}_mean"], row[f"{m}_std"], percent and "loss" not in m) for m in metrics]
         if tune:
             cells.append(_score_cell(row["tune_accuracy"], None, percent))
-        cells.append(f"{row['fit_time_mean']:.2f}")
-        cells.append(f"{row['predict_time_mean']:.3f}")
+        for column, digits in (("fit_time_mean", 2), ("predict_time_mean", 3)):
+            cells.append("n/a" if _missing(row[column]) else f"{row[column]:.{digits}f}")
         cells.append(str(row.get("best_params", "")))
+        if failed:
+            cells.append("" if _missing(row["error"]) else str(row["error"]))
         lines.append(cells)
     widths = [max(len(h), *(len(c[i]) for c in lines)) if lines else len(h) for i, h in enumerate(header)]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)

@@ -55,6 +55,39 @@ def test_benchmark_both_protocols_and_csv(capsys, tmp_path):
     assert "picked without the test scores" not in out  # --no-tune: nothing to pick by
 
 
+def test_a_model_that_fails_late_keeps_the_other_rows_and_the_status_says_so(capsys, tmp_path, monkeypatch):
+    from sklearn.naive_bayes import GaussianNB
+
+    real_fit = GaussianNB.fit
+
+    def fails_on_a_small_part(self, X, y, **kwargs):
+        if len(X) < 900:  # the filtered split's 640 training tracks, not the CV's 900
+            raise RuntimeError("out of luck")
+        return real_fit(self, X, y, **kwargs)
+
+    monkeypatch.setattr(GaussianNB, "fit", fails_on_a_small_part)
+    out_csv = tmp_path / "board.csv"
+    argv = ["benchmark", "--models", "logistic_regression,naive_bayes", "--cv", "10", "--no-tune", "--quiet",
+            "--n-jobs", "1", "--out", str(out_csv)]  # in this process, where the fit is patched
+    status, out, err = _run(capsys, *argv)
+    assert status == 1
+    rows = [line.split()[:2] for line in out.splitlines()[2:] if line.strip()]
+    assert ["logistic_regression", "stratified"] in rows and ["naive_bayes", "stratified"] in rows
+    assert ["logistic_regression", "artist-filtered"] in rows and ["naive_bayes", "artist-filtered"] in rows
+    assert "split 0: RuntimeError: out of luck" in out  # the error column
+    table = pd.read_csv(out_csv)
+    failed = table[table["error"].notna()]
+    assert failed[["model", "protocol"]].values.tolist() == [["naive_bayes", "artist-filtered split"]]
+    assert table[table["error"].isna()]["accuracy_mean"].notna().all() and len(table) == 4
+    assert "genreclf: warning: naive_bayes · artist-filtered split, split 0: RuntimeError: out of luck" in err
+    assert err.strip().splitlines()[-1] == ("genreclf benchmark: error: 1 model(s) failed (naive_bayes: the error "
+                                            f"column says why); the other rows are written to {out_csv}")
+    assert "Traceback" not in err
+    monkeypatch.setenv("GENRECLF_DEBUG", "1")
+    status, _, err = _run(capsys, *argv)
+    assert status == 1 and "Traceback" in err and 'raise RuntimeError("out of luck")' in err
+
+
 def test_benchmark_prints_the_pick_made_without_test_scores(capsys):
     status, out, err = _run(capsys, "benchmark", "--models", "logistic_regression,naive_bayes", "--cv", "3",
                             "--quiet")  # both protocols, as the README's main job runs
