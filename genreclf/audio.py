@@ -3,6 +3,7 @@
 Every failure becomes an :class:`AudioLoadError` that names the file (or the array) and the cause,
 so a batch of thousands of clips reports *which* clip is bad and *why*.
 """
+import errno
 import os
 import re
 import struct
@@ -288,6 +289,12 @@ def _check_exists(path):
     path = os.fspath(path)
     if not os.path.exists(path):
         if os.path.islink(path):
+            try:
+                os.stat(path)
+            except OSError as err:
+                if err.errno == errno.ELOOP:
+                    raise FileNotFoundError(f"a loop of links ({os.readlink(path)} leads back to itself): it points "
+                                            "to no file") from None
             raise FileNotFoundError(f"a link to a missing file ({os.readlink(path)}): its content was never fetched "
                                     "or was moved")
         raise FileNotFoundError("file not found")
@@ -382,6 +389,10 @@ def load_audio(source, *, sr=SR, orig_sr=None, offset=0.0, duration=None, mono=T
                 raise ValueError("the sample rate of an array is unknown: pass orig_sr or sr")
             if y.ndim not in (1, 2):
                 raise ValueError(f"expected a 1-D signal or a 2-D (channels, samples) array, got {y.ndim}-D")
+            if y.ndim == 2 and y.shape[0] > y.shape[1]:
+                raise ValueError(f"a 2-D array of shape {y.shape} looks like channels last (samples, channels), as "
+                                 "soundfile reads files: genreclf reads channels first (channels, samples), so pass "
+                                 "y.T")
             start = int(round(offset * native))
             stop = None if duration is None else start + int(round(duration * native))
             y = y[..., start:stop]
@@ -469,8 +480,9 @@ def iter_windows(path, duration, *, sr=SR):
 def check_signal(y, *, min_samples=1, source=None):
     """Raise :class:`AudioLoadError` unless ``y`` is usable audio.
 
-    Usable means: at least ``min_samples`` samples (e.g. one FFT window), only finite values, not all zero.
-    ``source`` names the clip in the message.
+    Usable means: at least ``min_samples`` samples (e.g. one FFT window), only finite values, and at least
+    ``min_samples`` of them non-zero (digital silence with a few clicks is silence). ``source`` names the clip in the
+    message.
     """
     name = describe(y if source is None else source)
     n = y.shape[-1]
@@ -481,8 +493,12 @@ def check_signal(y, *, min_samples=1, source=None):
         raise AudioLoadError(f"{name} has {bad} NaN or infinite sample(s)")
     if n < min_samples:
         raise AudioLoadError(f"{name} has {n} samples, shorter than one FFT window ({min_samples} samples)")
-    if not np.any(y):
+    sounding = int(np.count_nonzero(y))
+    if not sounding:
         raise AudioLoadError(f"{name} is silent (every sample is zero)")
+    if sounding < min(min_samples, np.size(y)):
+        raise AudioLoadError(f"{name} is silent but for {sounding} non-zero sample(s), fewer than one FFT window "
+                             f"({min_samples} samples): there is nothing to describe but clicks")
     return y
 
 

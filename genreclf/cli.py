@@ -17,12 +17,13 @@ Examples
     genreclf predict song1.wav song2.wav --model model.skops --threshold 0.4 --out probs.csv
 """
 import argparse
+import math
 import os
 import sys
 import time
 import warnings
 
-from ._defaults import SR
+from ._defaults import N_FFT, SR
 from .audio import AudioLoadWarning
 from .prediction import DEFAULT_MODEL
 
@@ -77,11 +78,28 @@ def _audio_table(folder, *, n_segments=None, n_jobs=None, verbose=1):
             table = gtzan_table(folder, n_segments=n_segments, n_jobs=n_jobs, verbose=verbose)
     except (OSError, ValueError) as err:
         raise CLIError(str(err)) from None
-    for name, reason in table.skipped:
+    for name, reason in _grouped_by_clip(table.skipped, n_segments):
         _note(f"skipped {name}: {reason}")
     table.kind = "30s" if n_segments is None else "3s"
     table.source = folder
     return table
+
+
+def _grouped_by_clip(skipped, n_segments):
+    """``(name, reason)`` of what a table left out, one per clip: the segments of a clip are said in one line."""
+    if n_segments is None:
+        return skipped
+    clips = {}
+    for name, reason in skipped:
+        clip = name.rsplit(".", 2)[0] if name.count(".") >= 2 else name  # <track>.<k>.wav
+        clips.setdefault(clip, []).append((name, reason))
+    out = []
+    for clip, rows in clips.items():
+        if len(rows) == 1:
+            out.append(rows[0])
+        else:
+            out.append((f"{len(rows)} segments of {clip} ({rows[0][0]} to {rows[-1][0]})", rows[0][1]))
+    return out
 
 
 def _note(message):
@@ -325,6 +343,19 @@ def _training_data(args):
     return data
 
 
+def _check_window(model, window):
+    """Warn when ``--window`` is far from the length of the clips the model was trained on."""
+    from .prediction import training_window
+
+    trained = training_window(model)
+    if window is None or 0.5 <= window / trained <= 2:
+        return
+    ratio = trained / window if window < trained else window / trained
+    _note(f"--window {window:g} s is {ratio:.0f} times {'shorter' if window < trained else 'longer'} than the "
+          f"{trained:g} s clips the model was trained on: its features then describe something else than what it "
+          "learnt, and its genres may mean little (leave --window out to use the training length)")
+
+
 def _check_threshold(threshold):
     if not 0.0 <= threshold <= 1.0:
         raise CLIError(f"--threshold {threshold} must be a probability in [0, 1]", status=2)
@@ -337,8 +368,9 @@ def _cmd_predict(args):
     _check_out(args.out)
     if args.threshold is not None:
         _check_threshold(args.threshold)
-    if args.window is not None and not args.window > 0:
-        raise CLIError(f"--window {args.window} must be a positive number of seconds", status=2)
+    if args.window is not None and not (math.isfinite(args.window) and args.window >= N_FFT / SR):
+        raise CLIError(f"--window {args.window:g} must be a finite number of seconds, at least one FFT window "
+                       f"({N_FFT / SR:.3f} s)", status=2)
     if args.model is None:
         model = default_model()
         print(f"model: the default, {DEFAULT_MODEL} fitted on the bundled GTZAN 30 s table; expected accuracy on "
@@ -358,6 +390,7 @@ def _cmd_predict(args):
             raise CLIError(f"--model {args.model!r} is not a model saved by 'genreclf train' (it has no "
                            "predict_proba)")
         print(f"model: {args.model}", file=sys.stderr)
+    _check_window(model, args.window)
     try:
         table = predict_files(args.files, model, window=args.window, threshold=args.threshold, n_jobs=args.n_jobs)
     except TypeError as err:

@@ -273,6 +273,67 @@ def test_train_saves_in_the_safe_format_whatever_the_name(capsys, tmp_path):
     assert load_model(model).classes_.tolist()[:2] == ["blues", "classical"]
 
 
+@pytest.fixture
+def tone_folder(tmp_path):
+    """Two 'genres' of three 2 s noisy tones each, named like GTZAN tracks."""
+    from audio_files import tone_at, write
+
+    rng = np.random.default_rng(0)
+    for genre, freq in (("low", 220.0), ("high", 1760.0)):
+        (tmp_path / "tones" / genre).mkdir(parents=True)
+        for i in range(3):
+            clip = tone_at(22050, 2.0, freq * (1 + 0.03 * i)) + rng.normal(scale=0.05, size=2 * 22050)
+            write(tmp_path / "tones" / genre / f"{genre}.{i:05d}.wav", clip.astype(np.float32))
+    return tmp_path / "tones"
+
+
+def test_a_track_in_two_genre_folders_is_refused_alike_by_every_command(capsys, tmp_path, tone_folder):
+    shutil.copy(tone_folder / "low" / "low.00000.wav", tone_folder / "high" / "low.00000.wav")
+    for argv in (["extract", str(tone_folder), "--out", str(tmp_path / "t.csv")],
+                 ["train", "--data", str(tone_folder), "--out", str(tmp_path / "m.skops")],
+                 ["benchmark", "--data", str(tone_folder), "--protocol", "cv", "--cv", "2"]):
+        status, _, err = _run(capsys, *argv, "--quiet")
+        assert "the track 'low.00000' is in two genre folders" in _one_error_line(err, status), argv
+    assert not (tmp_path / "t.csv").exists() and not (tmp_path / "m.skops").exists()
+
+
+@pytest.mark.parametrize("window, status, match", [
+    ("inf", 2, r"--window inf must be a finite number of seconds, at least one FFT window \(0\.093 s\)"),
+    ("1e-9", 2, r"--window 1e-09 must be a finite number of seconds"),
+])
+def test_a_window_that_cannot_work_is_a_usage_error(capsys, window, status, match):
+    import re
+
+    got, _, err = _run(capsys, "predict", "song.wav", "--window", window)
+    assert re.search(match, _one_error_line(err, got, status))
+
+
+def test_a_window_far_from_the_training_length_is_said(capsys, tmp_path, tone_folder):
+    model = tmp_path / "m.skops"
+    status, _, err = _run(capsys, "train", "--data", str(tone_folder), "--model", "naive_bayes", "--out", str(model),
+                          "--quiet")
+    assert status == 0, err
+    clip = str(tone_folder / "low" / "low.00000.wav")
+    status, out, err = _run(capsys, "predict", clip, "--model", str(model), "--window", "0.2")
+    assert status == 0, err
+    assert "genreclf: warning: --window 0.2 s is 10 times shorter than the 2 s clips the model was trained on" in err
+    status, out, err = _run(capsys, "predict", clip, "--model", str(model))
+    assert status == 0 and "--window" not in err
+
+
+def test_segments_that_fit_no_clip_are_refused_before_any_extraction(capsys, tmp_path, tone_folder):
+    status, _, err = _run(capsys, "extract", str(tone_folder), "--segments", "100000", "--out",
+                          str(tmp_path / "t.csv"), "--quiet")
+    line = _one_error_line(err, status)
+    assert "n_segments=100000 segments of 3 s do not fit in any clip: the longest, 2.0 s, is shorter than one " \
+        "segment" in line
+
+
+def test_train_refuses_data_that_is_not_a_regular_file(capsys, tmp_path):
+    status, _, err = _run(capsys, "train", "--data", "/dev/zero", "--out", str(tmp_path / "m.skops"))
+    assert "--data '/dev/zero' is not a regular file" in _one_error_line(err, status)
+
+
 def test_console_script_runs():
     script = Path(sys.executable).parent / ("genreclf.exe" if os.name == "nt" else "genreclf")
     if not script.exists():

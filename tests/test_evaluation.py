@@ -392,6 +392,17 @@ def test_a_single_class_or_missing_labels_are_refused():
         benchmark({"dummy": DummyClassifier()}, X, y, cv=3)
 
 
+@pytest.mark.parametrize("labels, error, match", [
+    (["a", "b", 3] * 6, TypeError, r"benchmark: y mixes labels of types number, str: make them all strings, e.g\. "
+                                   r"y = \[str\(label\) for label in y\], or all numbers"),
+    (["a", "b", None] * 6, ValueError, r"6 missing label"),
+])
+def test_labels_that_cannot_be_sorted_say_what_is_wrong(labels, error, match):
+    X, _ = _table()
+    with pytest.raises(error, match=match):
+        benchmark({"dummy": DummyClassifier()}, X, np.array(labels, dtype=object), cv=3)
+
+
 def test_a_class_smaller_than_the_folds_is_an_error_not_a_warning():
     X, y = _table((12, 12, 3))
     with pytest.raises(ValueError, match=r"cv=10: class 'c' has only 3 rows, fewer than the folds; use cv<=3, "
@@ -567,6 +578,22 @@ class _Planted:
 
 def _fold_entries(cache):
     return sorted(p for p in (cache / "genreclf-folds").rglob("*") if p.is_file())
+
+
+def test_a_truncated_fold_result_is_fitted_again_without_a_traceback(small, tmp_path, capfd):
+    from genreclf.features._cache import CacheWarning
+
+    X, y, groups = small
+    cache = tmp_path / "cache"
+    run = dict(groups=groups, cv=2, protocol="cv", memory=str(cache))
+    fresh = benchmark({"bayes": (GaussianNB(), {})}, X, y, **run)
+    entry = _fold_entries(cache)[0]
+    entry.write_bytes(entry.read_bytes()[:100])
+    capfd.readouterr()
+    with pytest.warns(CacheWarning, match=r"1 cached fold result\(s\) cannot be used.*cannot be read"):
+        again = benchmark({"bayes": (GaussianNB(), {})}, X, y, **run)
+    assert capfd.readouterr().err == ""
+    assert again.attrs["fits_reused"] == (1, 2) and again["accuracy_mean"].iloc[0] == fresh["accuracy_mean"].iloc[0]
 
 
 def test_fold_results_never_unpickle_what_the_cache_holds(small, tmp_path):
