@@ -3,6 +3,7 @@
 Every failure becomes an :class:`AudioLoadError` that names the file (or the array) and the cause,
 so a batch of thousands of clips reports *which* clip is bad and *why*.
 """
+import contextlib
 import errno
 import os
 import re
@@ -11,6 +12,7 @@ import struct
 import numpy as np
 
 from ._defaults import SR
+from ._quiet import DECODER_NOISE, quiet_stderr
 
 __all__ = ["AudioLoadError", "AudioLoadWarning", "load_audio", "check_signal", "unreadable_reason", "describe",
            "clip_length", "iter_windows", "AUDIO_EXTENSIONS", "SR_RANGE"]
@@ -242,8 +244,10 @@ def unreadable_reason(path):
             if f.frames == 0:
                 return "no audio frames"
             tail = min(f.frames, 4096)
-            f.seek(f.frames - tail)
-            _check_decoded(len(f.read(tail)), tail, f.samplerate)
+            with quiet_stderr(DECODER_NOISE):  # mpg123 complains when it lands mid-frame; the count below decides
+                f.seek(f.frames - tail)
+                decoded = len(f.read(tail))
+            _check_decoded(decoded, tail, f.samplerate)
     except (FileNotFoundError, IsADirectoryError, _Truncated, _NotAudio) as err:
         return str(err)
     except Exception as err:  # soundfile raises several types (LibsndfileError, RuntimeError, ...)
@@ -316,10 +320,11 @@ def _read_file(path, offset, duration):
         start = int(round(offset * sr_native))
         if start and start >= f.frames:
             raise ValueError(f"offset={offset} s is at or past the end of the file ({f.frames / sr_native:.3f} s)")
-        if start:
-            f.seek(start)
         frames = -1 if duration is None else int(round(duration * sr_native))
-        y = f.read(frames=frames, dtype="float32", always_2d=True).T  # (channels, samples)
+        with quiet_stderr(DECODER_NOISE) if start else contextlib.nullcontext():
+            if start:
+                f.seek(start)
+            y = f.read(frames=frames, dtype="float32", always_2d=True).T  # (channels, samples)
         expected = f.frames - start if frames < 0 else min(frames, f.frames - start)
         _check_decoded(y.shape[-1], expected, sr_native)
     return y, sr_native
