@@ -27,3 +27,20 @@ def png_bytes():
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
             + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
+
+
+class _Planted:
+    """Unpickled, it creates the file ``marker``: a stand-in for any code a hostile pickle could run."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def planted_pickle(marker):
+    """The bytes of a pickle that creates the file ``marker`` when loaded (what an attacker would plant)."""
+    import pickle
+
+    return pickle.dumps(_Planted(str(marker)))

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from audio_files import planted_pickle
 
 from genreclf.cli import main
 
@@ -219,19 +220,7 @@ def test_predict_refuses_a_file_that_is_not_a_model(capsys, tmp_path):
     assert "is not a model file genreclf can read" in _one_error_line(err, status)
 
 
-class _Planted:
-    """A pickle that writes ``marker`` when it is unpickled: what an attacker would send as a model."""
-
-    def __init__(self, marker):
-        self.marker = marker
-
-    def __reduce__(self):
-        return (open, (self.marker, "w"))
-
-
 def test_predict_never_unpickles_a_model_unless_told_to(capsys, tmp_path):
-    import pickle
-
     import joblib
 
     from genreclf.baselines import make_baselines
@@ -240,7 +229,7 @@ def test_predict_never_unpickles_a_model_unless_told_to(capsys, tmp_path):
 
     marker = tmp_path / "code-ran"
     evil = tmp_path / "evil.joblib"
-    evil.write_bytes(pickle.dumps(_Planted(str(marker))))
+    evil.write_bytes(planted_pickle(marker))
     status, _, err = _run(capsys, "predict", "a.wav", "--model", str(evil))
     line = _one_error_line(err, status)
     assert "is a pickle" in line and "runs any code it holds" in line and "--allow-pickle" in line

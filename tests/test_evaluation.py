@@ -4,6 +4,7 @@ import joblib
 import numpy as np
 import pandas as pd
 import pytest
+from audio_files import planted_pickle
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
@@ -567,16 +568,6 @@ def test_a_memory_that_cannot_be_written_is_one_warning_and_the_run_goes_on(smal
     assert not [p for p in (tmp_path / "cache" / "genreclf-folds").rglob("*") if p.is_file()]
 
 
-class _Planted:
-    """A pickle that writes ``marker`` when it is unpickled: what an attacker would plant in a cache."""
-
-    def __init__(self, marker):
-        self.marker = marker
-
-    def __reduce__(self):
-        return (open, (self.marker, "w"))
-
-
 def _fold_entries(cache):
     return sorted(p for p in (cache / "genreclf-folds").rglob("*") if p.is_file())
 
@@ -600,8 +591,6 @@ def test_a_truncated_fold_result_is_fitted_again_without_a_traceback(small, tmp_
 def test_fold_results_never_unpickle_what_the_cache_holds(small, tmp_path):
     """Every fold result replaced by a pickle that would run code: nothing runs, every fold is fitted again with
     one warning, and the leaderboard is that of a fresh run."""
-    import pickle
-
     from genreclf.features._cache import CacheWarning
 
     X, y, groups = small
@@ -611,7 +600,7 @@ def test_fold_results_never_unpickle_what_the_cache_holds(small, tmp_path):
     fresh = benchmark(models, X, y, **run)
     marker = tmp_path / "code-ran"
     for entry in _fold_entries(cache):
-        entry.write_bytes(pickle.dumps(_Planted(str(marker))))
+        entry.write_bytes(planted_pickle(marker))
     with pytest.warns(CacheWarning, match=r"2 cached fold result\(s\) cannot be used.*cannot be read") as record:
         again = benchmark(models, X, y, **run)
     assert not marker.exists()

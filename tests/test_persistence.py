@@ -2,11 +2,11 @@
 import importlib
 import io
 import json
-import pickle
 import zipfile
 
 import numpy as np
 import pytest
+from audio_files import planted_pickle
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
@@ -93,18 +93,10 @@ def test_a_model_the_safe_format_cannot_hold_says_so_when_saved(table, tmp_path)
     assert not path.exists()
 
 
-class _Planted:
-    def __init__(self, marker):
-        self.marker = marker
-
-    def __reduce__(self):
-        return (open, (self.marker, "w"))
-
-
 def test_a_pickle_is_refused_unless_allowed_and_says_why(tmp_path):
     marker = tmp_path / "code-ran"
     path = tmp_path / "model.pkl"
-    path.write_bytes(pickle.dumps(_Planted(str(marker))))
+    path.write_bytes(planted_pickle(marker))
     with pytest.raises(UnsafeModelError, match="is a pickle.*runs any code it holds.*allow_pickle=True"):
         load_model(path)
     assert not marker.exists()

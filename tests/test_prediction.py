@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 import pytest
 import soundfile as sf
-from audio_files import write
+from audio_files import planted_pickle, write
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
@@ -179,22 +179,10 @@ def test_default_model_is_fitted_once_then_loaded(saved_default, tmp_path):
     assert isinstance(load_model(copy)["model"], WindowedClassifier)  # saved again, in the safe format
 
 
-class _Planted:
-    """A pickle that writes ``marker`` when it is unpickled: what an attacker would plant."""
-
-    def __init__(self, marker):
-        self.marker = marker
-
-    def __reduce__(self):
-        return (open, (self.marker, "w"))
-
-
 def test_a_pickle_at_the_default_models_path_never_runs(home, tmp_path):
-    import pickle
-
     data_home, path, fits = home
     marker = tmp_path / "code-ran"
-    path.write_bytes(pickle.dumps(_Planted(str(marker))))
+    path.write_bytes(planted_pickle(marker))
     with pytest.warns(RuntimeWarning, match="is a pickle.*fitting it again"):
         model = default_model(data_home=data_home)
     assert not marker.exists() and fits == [1] and isinstance(model, WindowedClassifier)
