@@ -23,11 +23,12 @@ _EXPORTS = {
                           "segment_table"],
     "genreclf.baselines": ["make_baselines"],
     "genreclf.evaluation": ["benchmark"],
+    "genreclf.report": ["benchmark_report"],
     "genreclf.prediction": ["predict_files", "default_model"],
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 _SUBMODULES = {"audio", "features", "models", "segments", "datasets", "baselines", "evaluation", "prediction",
-               "plotting", "cli"}
+               "plotting", "report", "cli"}
 
 __all__ = sorted(_WHERE)
 

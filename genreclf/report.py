@@ -478,11 +478,12 @@ class _Page:
         metrics += [c[:-5] for c in self.rows.columns if c.endswith("_mean") and "time" not in c
                     and c[:-5] not in metrics]
         tuned = "tune_accuracy" in self.rows and self.rows["tune_accuracy"].notna().any()
-        columns = [("#", "2.5rem")] + ([("features", "7rem")] if self.sets else [])
-        columns += [("model", "10rem"), ("protocol", "11rem")]
-        columns += [(_metric_name(m) + ("" if "loss" in m else ", %"), "7rem") for m in metrics]
-        columns += ([("inner score, %", "5.5rem")] if tuned else []) + [("fit, s", "6rem"), ("predict, s", "5rem"),
-                                                                        ("best params", "minmax(12rem, 1fr)")]
+        # widths in em of the table's font: one line per score at a laptop's width
+        columns = [("#", "2.2em")] + ([("features", "6.5em")] if self.sets else [])
+        columns += [("model", "11em"), ("protocol", "10em")]
+        columns += [(_metric_name(m) + ("" if "loss" in m else ", %"), "8em") for m in metrics]
+        columns += ([("inner score, %", "6.5em")] if tuned else []) + [("fit, s", "8.5em"), ("predict, s", "7em"),
+                                                                       ("best params", "minmax(10em, 1fr)")]
         orders = {"board": ("test score (by protocol)", list(range(1, len(self.records) + 1)))}
         if tuned:
             orders["tune"] = ("inner score", _ranks([(self.protocols.index(r["protocol"]),
@@ -492,6 +493,11 @@ class _Page:
                                              for r in self.records]))
         orders["name"] = ("model", _ranks([(self.name(r), self.protocols.index(r["protocol"])) for r in self.records]))
         picked = {id(r) for rows in self.picked.values() for r in rows}
+        numbers = range(4 if self.sets else 3, len(columns) - 1)  # the scores and times, right-aligned
+
+        def cell(tag, j, content):
+            return f'<{tag} class="gcr-num">{content}</{tag}>' if j in numbers else f"<{tag}>{content}</{tag}>"
+
         body = []
         for i, r in enumerate(self.records):
             style = ";".join(f"--o-{k}:{ranks[i]}" for k, (_, ranks) in orders.items())
@@ -503,9 +509,11 @@ class _Page:
                 cells.append(_score(r.get("tune_accuracy"), None, True))
             cells += [_seconds(r.get("fit_time_mean"), r.get("fit_time_std")),
                       _seconds(r.get("predict_time_mean"), None), _e(r.get("best_params") or "")]
-            body.append(f'<tr class="gcr-row" style="{style}">' + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-        head = "".join(f"<th>{_e(c)}</th>" for c, _ in columns)
-        template = " ".join(w for _, w in columns)
+            body.append(f'<tr class="gcr-row" style="{style}">' + "".join(cell("td", j, c) for j, c in enumerate(cells))
+                        + "</tr>")
+        head = "".join(cell("th", j, _e(c)) for j, (c, _) in enumerate(columns))
+        template = " ".join(w for _, w in columns)  # for a browser without CSS subgrid
+        auto = " ".join(["auto"] * (len(columns) - 1) + [columns[-1][1]])  # the cells' own widths
         radios = "".join(f'<input type="radio" class="gcr-sort-{k}" name="gcr-sort-{self.uid}" '
                          f'id="gcr-sort-{k}-{self.uid}"{" checked" if k == "board" else ""}>' for k in orders)
         labels = "".join(f'<label for="gcr-sort-{k}-{self.uid}" class="gcr-by-{k}">{_e(text)}</label>'
@@ -520,7 +528,7 @@ class _Page:
                 "Times are seconds per split, the search included.</p>"
                 f'<div class="gcr-sortable">{radios}<div class="gcr-sortbar">Sort by: {labels}</div>'
                 f'<div class="gcr-scroll"><table class="gcr-board" data-rows="{len(self.records)}" '
-                f'style="--gcr-cols:{template}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody>'
+                f'style="--gcr-cols:{template};--gcr-auto:{auto}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody>'
                 "</table></div></div>")
 
 
@@ -548,10 +556,11 @@ def _percent(value):
 
 
 def _seconds(mean, std):
+    """``12.78 ± 1.81 s``; two significant digits below 0.01 s (``0.0018 s``)."""
     if not _finite(mean):
         return "n/a"
-    digits = 2 if mean >= 0.01 else 4
-    return f"{mean:.{digits}f}" + (f" ± {std:.{digits}f}" if _finite(std) else "") + " s"
+    fmt = ".2f" if mean >= 0.01 else ".2g"
+    return f"{mean:{fmt}}" + (f" ± {std:{fmt}}" if _finite(std) else "") + " s"
 
 
 def _duration(seconds):
@@ -671,9 +680,11 @@ margin-right:.4rem;vertical-align:middle;max-width:6rem}
 .gcr .gcr-sortbar{margin:.4rem 0}.gcr .gcr-sortbar label{display:inline-block;border:1px solid #0072B2;
 border-radius:1rem;padding:.05rem .7rem;margin:0 .2rem .2rem 0;cursor:pointer}
 .gcr .gcr-sortable input:focus-visible~.gcr-sortbar{outline:2px solid #E69F00}
-.gcr .gcr-board{display:block;font-size:.85rem}.gcr .gcr-board thead,.gcr .gcr-board tbody{display:flex;
-flex-direction:column}.gcr .gcr-board tr{display:grid;grid-template-columns:var(--gcr-cols);align-items:start}
-.gcr .gcr-board td:nth-child(n+4){font-variant-numeric:tabular-nums}.gcr .gcr-board td{overflow-wrap:anywhere}
+.gcr .gcr-board{display:grid;grid-template-columns:var(--gcr-auto);font-size:.85rem}
+.gcr .gcr-board thead,.gcr .gcr-board tbody{display:contents}.gcr .gcr-board tr{display:grid;grid-column:1/-1;
+grid-template-columns:var(--gcr-cols);grid-template-columns:subgrid;border-bottom:1px solid #ddd}
+.gcr .gcr-board thead tr{background:#f2f6fa}.gcr .gcr-board th,.gcr .gcr-board td{border:0;padding:.2rem .4rem;
+overflow-wrap:break-word}.gcr .gcr-board th.gcr-num{white-space:normal}
 .gcr .gcr-tag{font-size:.75rem;background:#D55E00;color:#fff;border-radius:.6rem;padding:0 .4rem;white-space:nowrap}
 .gcr footer{margin-top:2rem;color:#555;font-size:.85rem}
 """.replace("\n", "")

@@ -70,6 +70,22 @@ def audio_board(tmp_path_factory):
     return board, folder
 
 
+@pytest.fixture(scope="module")
+def report(board):
+    """The report of ``board``, made once for the tests that only read it."""
+    return benchmark_report(board)
+
+
+@pytest.fixture(scope="module")
+def report_file(report, tmp_path_factory):
+    return report.save(tmp_path_factory.mktemp("report") / "report.html")
+
+
+@pytest.fixture(scope="module")
+def audio_report(audio_board):
+    return benchmark_report(audio_board[0])
+
+
 class _Tags(HTMLParser):
     """Every start tag of a page, with its attributes, and its text."""
 
@@ -97,8 +113,8 @@ def _loads(page):
 
 
 # ------------------------------------------------------------------------------------------- without a browser
-def test_the_page_fetches_nothing(board):
-    page = benchmark_report(board).html
+def test_the_page_fetches_nothing(board, report):
+    page = report.html
     loads = _loads(page)
     assert loads, "the check found nothing to check"
     outside = [u for u in loads if re.match(r"\s*(https?:|//|ftp:|file:)", u, re.I)]
@@ -109,17 +125,17 @@ def test_the_page_fetches_nothing(board):
     assert policy and "default-src 'none'" in policy[0]["content"] and "img-src data:" in policy[0]["content"]
 
 
-def test_the_check_finds_a_load_from_outside(board):
+def test_the_check_finds_a_load_from_outside(board, report):
     """The check above can fail: an image from elsewhere, a style sheet imported from elsewhere."""
-    page = benchmark_report(board).html
+    page = report.html
     for bad in ('<img src="http://127.0.0.1:9/x.png">', "<style>@import 'https://127.0.0.1:9/x.css';</style>",
                 '<div style="background:url(//127.0.0.1:9/x.png)"></div>'):
         loads = _loads(page.replace("</footer>", f"</footer>{bad}"))
         assert [u for u in loads if re.match(r"\s*(https?:|//)", u)], bad
 
 
-def test_sections_rows_and_pictures(board):
-    page = benchmark_report(board).html
+def test_sections_rows_and_pictures(board, report):
+    page = report.html
     tags = _Tags(page)
     assert [a["data-section"] for a in tags.all("section")] == ["run", "leaderboard", "picked-1", "picked-2",
                                                                   "table"]
@@ -134,16 +150,16 @@ def test_sections_rows_and_pictures(board):
         assert said in text, said
 
 
-def test_numbers_carry_their_spread_and_unit(board):
-    text = " ".join(_Tags(benchmark_report(board).html).text)
+def test_numbers_carry_their_spread_and_unit(board, report):
+    text = " ".join(_Tags(report.html).text)
     knn = board[(board["model"] == "knn") & (board["protocol"] == "stratified 3-fold CV")].iloc[0]
     assert f"{100 * knn['accuracy_mean']:.1f} ± {100 * knn['accuracy_std']:.1f} %" in text
     assert re.search(r"\d\.\d{3} ± \d\.\d{3}", text)  # the log loss, which has no unit
     assert re.search(r"\d\.\d+ ± \d\.\d+ s", text)  # fit times
 
 
-def test_the_clips_a_model_got_wrong_are_named(board):
-    page = benchmark_report(board).html
+def test_the_clips_a_model_got_wrong_are_named(board, report):
+    page = report.html
     wrong = board.attrs["predictions"][("knn", "artist-filtered split")]
     wrong = wrong[wrong["y_true"] != wrong["y_pred"]]
     tables = re.findall(r'<table class="gcr-wrong">.*?</table>', page, re.S)
@@ -173,9 +189,8 @@ def test_the_board_keeps_each_test_clip_and_probability(board):
     assert run["versions"]["genreclf"] == __version__ and "scikit-learn" in run["versions"]
 
 
-def test_names_are_text_not_markup(audio_board):
-    board, folder = audio_board
-    page = benchmark_report(board).html
+def test_names_are_text_not_markup(audio_report):
+    page = audio_report.html
     tags = _Tags(page)
     assert not tags.all("script") and not tags.all("b")
     assert not [k for _, attrs in tags.tags for k in attrs if k.startswith("on")]
@@ -184,13 +199,13 @@ def test_names_are_text_not_markup(audio_board):
     assert HOSTILE_FILE in text and HOSTILE_MODEL in text and HOSTILE_LABELS[0] in text and HOSTILE_LABELS[1] in text
 
 
-def test_an_audio_run_shows_its_files_and_feature_costs(audio_board):
+def test_an_audio_run_shows_its_files_and_feature_costs(audio_board, audio_report):
     board, folder = audio_board
     run = board.attrs["run"]
     assert run["source"] == str(folder) and len(run["files"]) == 12
     assert set(run["extraction"]) == {"mfcc", "chroma"}
     assert all(c["clips"] == 12 and c["cached"] == 0 and c["seconds"] > 0 for c in run["extraction"].values())
-    page = benchmark_report(board).html
+    page = audio_report.html
     tags = _Tags(page)
     assert [a["data-section"] for a in tags.all("section")] == ["run", "leaderboard", "picked-1", "features", "table"]
     assert len(tags.all("tr", **{"class": "gcr-row"})) == len(board) == 4
@@ -253,8 +268,7 @@ def test_without_matplotlib_the_page_keeps_its_tables(board, monkeypatch):
     assert len(tags.all("tr", **{"class": "gcr-row"})) == len(board)
 
 
-def test_a_notebook_shows_the_report_inline(board, tmp_path):
-    report = benchmark_report(board)
+def test_a_notebook_shows_the_report_inline(report, tmp_path):
     assert isinstance(report, BenchmarkReport)
     inline = report._repr_html_()
     assert inline.startswith('<div class="gcr"') and not re.search(r"<(html|head|body|meta)[\s>]", inline)
@@ -311,35 +325,30 @@ def _check_in_browser(path, n_rows, n_images, sections):
 
 
 @needs_chromium
-def test_the_page_opens_cleanly_in_chromium(board, tmp_path):
-    path = tmp_path / "report.html"
-    benchmark_report(board, path)
-    page = _check_in_browser(path, len(board), 6, ["run", "leaderboard", "picked-1", "picked-2", "table"])
+def test_the_page_opens_cleanly_in_chromium(board, report_file, tmp_path):
+    page = _check_in_browser(report_file, len(board), 6, ["run", "leaderboard", "picked-1", "picked-2", "table"])
     (tmp_path / "screenshot.png").write_bytes(page.screenshot)
     assert "Which model generalizes to unseen artists?" in page.facts["text"]
 
 
 @needs_chromium
-def test_the_audio_page_opens_cleanly_and_shows_names_as_text(audio_board, tmp_path):
+def test_the_audio_page_opens_cleanly_and_shows_names_as_text(audio_board, audio_report, tmp_path):
     board, _ = audio_board
-    path = tmp_path / "audio.html"
-    benchmark_report(board, path)
+    path = audio_report.save(tmp_path / "audio.html")
     page = _check_in_browser(path, len(board), 3, ["run", "leaderboard", "picked-1", "features", "table"])
     for name in (HOSTILE_FILE, HOSTILE_MODEL, *HOSTILE_LABELS):
         assert name in page.facts["text"]
 
 
 @needs_chromium
-def test_the_table_sorts_without_a_script(board, tmp_path):
-    path = tmp_path / "report.html"
-    benchmark_report(board, path)
+def test_the_table_sorts_without_a_script(board, report_file):
     order = """(() => {
       document.querySelector("label.gcr-by-name").click();
       const rows = [...document.querySelectorAll("table.gcr-board tbody tr")];
       rows.sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top);
       return JSON.stringify(rows.map(r => Number(r.cells[0].innerText)));
     })()"""
-    page = open_page(path, expression=order)
+    page = open_page(report_file, expression=order)
     shown = page.facts  # the board's row numbers, top to bottom once "model" is chosen
     names = list(zip(board["model"], board["protocol"].map({"stratified 3-fold CV": 0, "artist-filtered split": 1})))
     assert shown == [i + 1 for i in sorted(range(len(board)), key=names.__getitem__)]
@@ -347,9 +356,9 @@ def test_the_table_sorts_without_a_script(board, tmp_path):
 
 
 @needs_chromium
-def test_the_browser_check_fails_when_it_should(board, tmp_path):
+def test_the_browser_check_fails_when_it_should(board, report, tmp_path):
     """An image from outside, or a console error, is found, whether the page's policy blocks it or not."""
-    page = benchmark_report(board).html
+    page = report.html
     without_policy = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", page)
     bad = {"blocked-image": page.replace("</footer>", '</footer><img src="http://127.0.0.1:9/x.png">'),
            "image": without_policy.replace("</footer>", '</footer><img src="http://127.0.0.1:9/x.png">'),
