@@ -107,7 +107,7 @@ def benchmark_report(board, path=None, *, title="Benchmark report", max_bars=MAX
     >>> from genreclf.evaluation import benchmark
     >>> gtzan = load_gtzan_features()
     >>> board = benchmark(["logistic_regression", "naive_bayes"], gtzan.data, gtzan.target, groups=gtzan.groups,
-    ...                   cv=3, tune=False)
+    ...                   protocol="filtered", tune=False)
     >>> report = benchmark_report(board)
     >>> "Which model" in report.html, report.html.count('class="gcr-row"') == len(board)
     (True, True)
@@ -257,8 +257,9 @@ class _Page:
         items.append(("Protocols", "<ul>" + "".join(protocols) + "</ul>"))
         if run:
             if run.get("tune"):
+                filtered = any("artist-filtered" in str(p) for p in self.protocols)
                 tuning = (f"nested: each model's grid searched inside each training part ({_e(run.get('inner_cv'))} "
-                          "inner folds; train → valid tracks for the artist-filtered split)")
+                          f"inner folds{'; train → valid tracks for the artist-filtered split' if filtered else ''})")
             else:
                 tuning = "off: every model fitted as given"
             items.append(("Tuning", tuning))
@@ -390,7 +391,7 @@ class _Page:
         parts.append(self.picture(self._draw_per_class, f"Recall and precision per genre of {name} under {protocol}",
                                   predictions, worst))
         if per_class is not None:
-            parts.append(_per_class_table(per_class))
+            parts.append(_per_class_table(per_class, _test_unit(predictions, self.run)))
         parts.append(self.wrong_clips(predictions))
         return "".join(parts)
 
@@ -420,7 +421,7 @@ class _Page:
         total = len(predictions)
         if not len(wrong):
             return f"<h4>Which clips did it get wrong?</h4><p>None of the {total} test clips.</p>"
-        unit = "tracks" if "row" not in predictions else "segments" if self.run.get("unit") == "tracks" else "clips"
+        unit = _test_unit(predictions, self.run)
         if "proba" in wrong:
             wrong = wrong.sort_values("proba", ascending=False, kind="stable", na_position="last")
         listed = wrong.iloc[:self.max_wrong]
@@ -618,13 +619,20 @@ def _relative(path, source):
     return path
 
 
-def _per_class_table(per_class):
+def _test_unit(predictions, run):
+    """What one test prediction is: a clip, a segment (of a track), or a track (its segments' vote)."""
+    if "row" not in predictions:
+        return "tracks"
+    return "segments" if run.get("unit") == "tracks" else "clips"
+
+
+def _per_class_table(per_class, unit):
     rows = "".join(f"<tr><td>{_e(c)}</td><td class=\"gcr-num\">{_percent(r['recall'])}</td>"
                    f"<td class=\"gcr-num\">{_percent(r['precision'])}</td><td class=\"gcr-num\">{_percent(r['f1'])}"
                    f"</td><td class=\"gcr-num\">{int(r['support'])}</td></tr>"
                    for c, r in per_class.iterrows())
     return ('<div class="gcr-scroll"><table class="gcr-small gcr-perclass"><thead><tr><th>genre</th><th>recall</th>'
-            "<th>precision</th><th>F1</th><th>test clips</th></tr></thead>"
+            f"<th>precision</th><th>F1</th><th>test {unit}</th></tr></thead>"
             f"<tbody>{rows}</tbody></table></div>")
 
 
