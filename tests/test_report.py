@@ -280,6 +280,14 @@ def test_a_notebook_shows_the_report_inline(report, tmp_path):
     assert (tmp_path / "r.html").read_text(encoding="utf-8") == report.html
 
 
+def test_importing_the_report_loads_no_plotting_library():
+    import subprocess
+
+    code = "import sys, genreclf.report; print([m for m in ('matplotlib', 'tensorflow') if m in sys.modules])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "[]", out.stderr
+
+
 def test_benchmark_report_refuses_what_is_not_a_leaderboard(board):
     with pytest.raises(TypeError, match="leaderboard DataFrame"):
         benchmark_report([1, 2])
