@@ -26,7 +26,6 @@ BOXES = """(() => {
   return JSON.stringify({
     height: document.documentElement.scrollHeight,
     run: top('section[data-section="run"]'), leaderboard: top('section[data-section="leaderboard"]'),
-    second_protocol: top('section[data-section="leaderboard"] h3:nth-of-type(2)'),
     picked: top('section[data-section="picked-1"]'), features: top('section[data-section="features"]'),
     table: top('section[data-section="table"]'),
     wrong: top('section[data-section="picked-1"] h4:nth-of-type(3)'),
@@ -43,7 +42,8 @@ def photograph(page, parts, margin=12):
         bottom = int(boxes[end]) - margin if end else shot.height
         bottom = min(bottom, top + most, shot.height)
         out = GALLERY / f"{name}.png"
-        shot.crop((0, top, shot.width, bottom)).save(out, optimize=True)
+        # a palette of 256 colours: a page of flat colours and text loses nothing visible, and weighs a third
+        shot.crop((0, top, shot.width, bottom)).convert("RGB").quantize(256).save(out, optimize=True)
         print(f"wrote {out.relative_to(REPO)} ({shot.width} x {bottom - top} px, {out.stat().st_size // 1024} kB)")
 
 
@@ -52,8 +52,9 @@ def main():
     parser.add_argument("table", help="the report of the bundled table (genreclf benchmark --report table.html)")
     parser.add_argument("audio", help="the report of the development clips (--features gtzan,musicnn)")
     args = parser.parse_args()
-    photograph(args.audio, {"report_audio_run": ("page", "second_protocol", 1500),
-                            "report_audio_mistakes": ("picked", "features", 1700),
+    photograph(args.audio, {"report_audio_run": ("page", "picked", 1700),
+                            "report_audio_mistakes": ("picked", "wrong", 1700),
+                            "report_audio_wrong": ("wrong", "features", 900),
                             "report_audio_costs": ("features", None, 1200)})
     photograph(args.table, {"report_table_leaderboard": ("leaderboard", "picked", 1900)})
 
