@@ -12,7 +12,12 @@ import numpy as np
 from ._defaults import SR
 
 __all__ = ["AudioLoadError", "AudioLoadWarning", "load_audio", "check_signal", "unreadable_reason", "describe",
-           "clip_length", "iter_windows", "AUDIO_EXTENSIONS"]
+           "clip_length", "iter_windows", "AUDIO_EXTENSIONS", "SR_RANGE"]
+
+#: The sample rates genreclf reads (Hz): from telephone-grade audio to the highest rate of studio formats. A header
+#: outside it is damaged or not audio, and decoding it would multiply its samples by up to the resampling ratio
+#: (a 8.8 KB file that says 1 Hz would become 97 million samples at 22,050 Hz).
+SR_RANGE = (1_000, 768_000)
 
 #: File name extensions of the audio formats genreclf looks for in folders (case-insensitive); libsndfile
 #: decodes them all.
@@ -232,12 +237,13 @@ def unreadable_reason(path):
         _check_exists(path)
         _check_complete(path)
         with sf.SoundFile(os.fspath(path)) as f:
+            _check_rate(f.samplerate)
             if f.frames == 0:
                 return "no audio frames"
             tail = min(f.frames, 4096)
             f.seek(f.frames - tail)
             _check_decoded(len(f.read(tail)), tail, f.samplerate)
-    except (FileNotFoundError, IsADirectoryError, _Truncated) as err:
+    except (FileNotFoundError, IsADirectoryError, _Truncated, _NotAudio) as err:
         return str(err)
     except Exception as err:  # soundfile raises several types (LibsndfileError, RuntimeError, ...)
         return f"{type(err).__name__}: {err}"
@@ -258,11 +264,24 @@ def clip_length(path, *, sr=SR):
     import soundfile as sf
 
     info = sf.info(os.fspath(path))
+    _check_rate(info.samplerate)
     return int(round(info.frames * sr / info.samplerate))
 
 
 class _Truncated(ValueError):
     """The file holds less audio than its header declares, or nothing at all."""
+
+
+def _check_rate(sr, what="its header says"):
+    """Raise :class:`_NotAudio` unless ``sr`` is a sample rate of audio (:data:`SR_RANGE`)."""
+    low, high = SR_RANGE
+    if not low <= sr <= high:
+        raise _NotAudio(f"{what} {sr:g} Hz, which is not an audio sample rate (genreclf reads {low:,} to {high:,} Hz): "
+                        "the file is damaged or not audio")
+
+
+class _NotAudio(ValueError):
+    """A file whose header does not describe audio."""
 
 
 def _check_exists(path):
@@ -286,6 +305,7 @@ def _read_file(path, offset, duration):
     _check_complete(path)
     with sf.SoundFile(path) as f:
         sr_native = f.samplerate
+        _check_rate(sr_native)
         start = int(round(offset * sr_native))
         if start and start >= f.frames:
             raise ValueError(f"offset={offset} s is at or past the end of the file ({f.frames / sr_native:.3f} s)")
@@ -344,8 +364,10 @@ def load_audio(source, *, sr=SR, orig_sr=None, offset=0.0, duration=None, mono=T
     >>> y.shape, sr
     ((22050,), 22050)
     """
-    if sr is not None and (not np.isscalar(sr) or sr <= 0):
-        raise ValueError(f"sr={sr!r} must be a positive number or None")
+    for name, rate in (("sr", sr), ("orig_sr", orig_sr)):
+        if rate is not None and (isinstance(rate, bool) or not isinstance(rate, (int, float, np.integer, np.floating))
+                                 or not rate > 0):
+            raise ValueError(f"{name}={rate!r} must be a positive number (a sample rate in Hz) or None")
     if offset < 0:
         raise ValueError(f"offset={offset!r} must be >= 0")
     if duration is not None and duration <= 0:
@@ -425,6 +447,7 @@ def iter_windows(path, duration, *, sr=SR):
         _check_exists(path)
         _check_complete(path)
         with sf.SoundFile(os.fspath(path)) as f:
+            _check_rate(f.samplerate)
             size = int(round(duration * f.samplerate))
             decoded = 0
             while True:

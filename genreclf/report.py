@@ -170,11 +170,14 @@ class _Page:
         return _score(row.get(f"{metric}_mean"), row.get(f"{metric}_std"), "loss" not in metric)
 
     def ranked(self, protocol):
-        """The rows of ``protocol``, best test score first (NaN last)."""
-        rows = [r for r in self.records if r["protocol"] == protocol]
+        """The rows of ``protocol`` that have a test score, best first."""
+        rows = [r for r in self.records if r["protocol"] == protocol and _finite(r.get(f"{self.metric}_mean"))]
         sign = 1 if self.percent else -1
-        return sorted(rows, key=lambda r: -sign * r[f"{self.metric}_mean"] if _finite(r[f"{self.metric}_mean"])
-                      else math.inf)
+        return sorted(rows, key=lambda r: -sign * r[f"{self.metric}_mean"])
+
+    def failed(self, protocol):
+        """The rows of ``protocol`` without a test score: models that failed (their ``error`` says why)."""
+        return [r for r in self.records if r["protocol"] == protocol and not _finite(r.get(f"{self.metric}_mean"))]
 
     def picture(self, draw, alt, *args):
         """``<figure>`` of the PNG that ``draw(fig, *args)`` makes, or the note that matplotlib is missing."""
@@ -220,11 +223,13 @@ class _Page:
             if picked:
                 names = " and ".join(f"<strong>{_e(self.name(r))}</strong> ({self.score(r)})" for r in picked)
                 items.append(f"<li>{_e(protocol)}: {names}, picked without the test scores</li>")
-            else:
+            elif self.ranked(protocol):
                 best = self.ranked(protocol)[0]
                 items.append(f"<li>{_e(protocol)}: best test score <strong>{_e(self.name(best))}</strong> "
                              f"({self.score(best)}); no model was tuned, so none was picked without the test "
                              "scores</li>")
+            else:
+                items.append(f"<li>{_e(protocol)}: every model failed (the table says why)</li>")
         return f'<ul class="gcr-headline">{"".join(items)}</ul>'
 
     def run_section(self):
@@ -292,10 +297,15 @@ class _Page:
                  '<span class="gcr-key gcr-key-best">dark</span>: the best test score, which flatters itself, '
                  "since picking it by that score is a choice made on the test clips.</p>"]
         for protocol in self.protocols:
-            ranked = self.ranked(protocol)
+            ranked, failed = self.ranked(protocol), self.failed(protocol)
             picked = self.picked[protocol]
             shown = _capped(ranked, picked, self.max_bars)
             parts.append(f"<h3>{_e(_question(protocol))} <small>({_e(protocol)})</small></h3>")
+            if failed:
+                parts.append(f'<p class="gcr-note">{len(failed)} model(s) failed and have no bar: '
+                             f"{_e(', '.join(self.name(r) for r in failed))} (the table below says why).</p>")
+            if not ranked:
+                continue
             parts.append(self.picture(self._draw_leaderboard, f"Leaderboard under {protocol}: "
                                       f"{self.metric} of {len(shown)} models", protocol, shown, picked,
                                       ranked[0]))
@@ -359,6 +369,8 @@ class _Page:
         sections = []
         for i, protocol in enumerate(self.protocols):
             rows = self.picked[protocol] or self.ranked(protocol)[:1]
+            if not rows:
+                continue  # every model failed: the table says why
             parts = []
             if len(rows) > 3:
                 parts.append(f'<p class="gcr-note">{len(rows)} models tie on their inner score; the first 3 are '
@@ -486,6 +498,9 @@ class _Page:
         columns += [(_metric_name(m) + ("" if "loss" in m else ", %"), "8em") for m in metrics]
         columns += ([("inner score, %", "6.5em")] if tuned else []) + [("fit, s", "8.5em"), ("predict, s", "7em"),
                                                                        ("best params", "minmax(10em, 1fr)")]
+        errors = "error" in self.rows and self.rows["error"].notna().any()
+        if errors:
+            columns.append(("error", "minmax(12em, 1.5fr)"))
         orders = {"board": ("test score (by protocol)", list(range(1, len(self.records) + 1)))}
         if tuned:
             orders["tune"] = ("inner score", _ranks([(self.protocols.index(r["protocol"]),
@@ -495,7 +510,7 @@ class _Page:
                                              for r in self.records]))
         orders["name"] = ("model", _ranks([(self.name(r), self.protocols.index(r["protocol"])) for r in self.records]))
         picked = {id(r) for rows in self.picked.values() for r in rows}
-        numbers = range(4 if self.sets else 3, len(columns) - 1)  # the scores and times, right-aligned
+        numbers = range(4 if self.sets else 3, len(columns) - (2 if errors else 1))  # scores and times, right
 
         def cell(tag, j, content):
             return f'<{tag} class="gcr-num">{content}</{tag}>' if j in numbers else f"<{tag}>{content}</{tag}>"
@@ -511,11 +526,13 @@ class _Page:
                 cells.append(_score(r.get("tune_accuracy"), None, True))
             cells += [_seconds(r.get("fit_time_mean"), r.get("fit_time_std")),
                       _seconds(r.get("predict_time_mean"), None), _e(r.get("best_params") or "")]
+            if errors:
+                cells.append(_e(r["error"]) if isinstance(r.get("error"), str) else "")
             body.append(f'<tr class="gcr-row" style="{style}">' + "".join(cell("td", j, c) for j, c in enumerate(cells))
                         + "</tr>")
         head = "".join(cell("th", j, _e(c)) for j, (c, _) in enumerate(columns))
         template = " ".join(w for _, w in columns)  # for a browser without CSS subgrid
-        auto = " ".join(["auto"] * (len(columns) - 1) + [columns[-1][1]])  # the cells' own widths
+        auto = " ".join(w if w.startswith("minmax") else "auto" for _, w in columns)  # the cells' own widths
         radios = "".join(f'<input type="radio" class="gcr-sort-{k}" name="gcr-sort-{self.uid}" '
                          f'id="gcr-sort-{k}-{self.uid}"{" checked" if k == "board" else ""}>' for k in orders)
         labels = "".join(f'<label for="gcr-sort-{k}-{self.uid}" class="gcr-by-{k}">{_e(text)}</label>'

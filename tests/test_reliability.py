@@ -48,8 +48,62 @@ def make_mfcc(**kw):
 
 # -- 1. bad audio, alone and inside a batch of good files --------------------------------------------------
 BAD_FILES = ["missing", "directory", "zero_bytes", "text_as_wav", "png_as_wav", "truncated", "header_only",
-             "all_zero", "shorter_than_fft", "nan_samples", "inf_samples"]
+             "all_zero", "shorter_than_fft", "nan_samples", "inf_samples", "rate_1_hz"]
 BAD_ARRAYS = ["all_zero", "shorter_than_fft", "nan_samples", "inf_samples", "empty"]
+
+
+def _wav_at_1_hz(y):
+    """The bytes of a 16-bit WAV of ``y`` whose header's sample rate is patched to 1 Hz (an 8.8 KB memory bomb)."""
+    buffer = io.BytesIO()
+    import soundfile as sf
+
+    sf.write(buffer, y, SR, format="WAV", subtype="PCM_16")
+    data = bytearray(buffer.getvalue())
+    data[24:28], data[28:32] = (1).to_bytes(4, "little"), (2).to_bytes(4, "little")  # rate, bytes per second
+    return bytes(data)
+
+
+def test_a_header_that_is_not_audio_is_refused_before_anything_is_decoded(tmp_path, tone, monkeypatch):
+    """The 8.8 KB file at 1 Hz took 2.9 GB and 17 s; now it is refused from its header, naming it, and no sample is
+    decoded or resampled; the rest of a batch is kept."""
+    import librosa
+    import soundfile as sf
+
+    from genreclf.audio import clip_length, iter_windows, load_audio, unreadable_reason
+
+    path = tmp_path / "tiny.wav"
+    path.write_bytes(_wav_at_1_hz(tone[:4410]))
+    assert path.stat().st_size < 9000 and sf.info(str(path)).samplerate == 1
+    monkeypatch.setattr(librosa, "resample", lambda *a, **k: pytest.fail("a sample was resampled"))
+    monkeypatch.setattr(sf.SoundFile, "read", lambda *a, **k: pytest.fail("a sample was decoded"))
+    message = "its header says 1 Hz, which is not an audio sample rate (genreclf reads 1,000 to 768,000 Hz)"
+    assert message in unreadable_reason(path)
+    for read in (lambda: load_audio(path), lambda: list(iter_windows(path, 30.0)), lambda: clip_length(path)):
+        with pytest.raises((AudioLoadError, ValueError), match=re.escape(message)):
+            read()
+    with pytest.warns(AudioLoadWarning, match="tiny.wav"):
+        X = make_mfcc(on_error="nan").fit_transform([str(path)])
+    assert np.isnan(X).all()
+
+
+class _KillsItsWorker(MFCCTransformer):
+    """Kills the process that extracts a signal whose first sample is exactly 0.25 (as the out-of-memory killer
+    stops a worker that took too much)."""
+
+    def _extract(self, y):
+        if y[0] == np.float32(0.25):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return super()._extract(y)
+
+
+def test_a_worker_that_dies_fails_its_own_clip_and_the_others_are_kept(tone, noise):
+    killer = tone.copy()
+    killer[0] = 0.25
+    batch = [tone, killer, noise]
+    with pytest.warns(AudioLoadWarning, match=r"clip 2 of 3: the worker process running it died"):
+        X = _KillsItsWorker(n_mfcc=8, summary="mean_var", on_error="nan", n_jobs=2).fit_transform(batch)
+    assert np.isnan(X[1]).all()
+    np.testing.assert_array_equal(X[[0, 2]], make_mfcc().fit_transform([tone, noise]))
 
 
 def bad_file(kind, folder, tone):
@@ -68,6 +122,9 @@ def bad_file(kind, folder, tone):
     if kind == "png_as_wav":
         path.write_bytes(png_bytes())
         return str(path), "not recognised"
+    if kind == "rate_1_hz":  # 4,410 samples whose header says 1 Hz: 97 million samples once resampled
+        path.write_bytes(_wav_at_1_hz(tone[:4410]))
+        return str(path), "1 Hz, which is not an audio sample rate"
     if kind in ("truncated", "header_only"):
         data = open(write(folder / "whole.wav", tone, subtype="PCM_16"), "rb").read()
         path.write_bytes(data[: len(data) // 3] if kind == "truncated" else data[:44])

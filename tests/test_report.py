@@ -233,6 +233,29 @@ def test_an_untuned_board_says_nothing_was_picked(board):
     assert "no model was tuned" in text.lower() and "best test score (none tuned)" in text
 
 
+def test_a_model_that_failed_is_a_row_with_its_error_and_no_bar(board, monkeypatch):
+    import genreclf.plotting
+
+    board = board.copy()
+    failed = (board["model"] == "naive_bayes") & (board["protocol"] == "artist-filtered split")
+    scores = [c for c in board.columns if c.endswith(("_mean", "_std"))] + ["tune_accuracy"]
+    board.loc[failed, scores] = np.nan
+    board["error"] = None
+    board.loc[failed, "error"] = "split 0: ValueError: <b>no such genre</b>"
+    drawn = []
+    real = genreclf.plotting.plot_leaderboard
+    monkeypatch.setattr(genreclf.plotting, "plot_leaderboard",
+                        lambda table, **kwargs: drawn.append(list(table["model"])) or real(table, **kwargs))
+    page = benchmark_report(board).html
+    assert drawn == [["knn", "naive_bayes"], ["knn"]]
+    tags = _Tags(page)
+    assert not tags.all("b")
+    text = " ".join(tags.text)
+    assert "1 model(s) failed and have no bar: naive_bayes" in text
+    assert "split 0: ValueError: <b>no such genre</b>" in text  # in the table's error column, as text
+    assert len(tags.all("tr", **{"class": "gcr-row"})) == len(board)
+
+
 def test_a_large_board_draws_at_most_max_bars(board, monkeypatch):
     import pandas as pd
 

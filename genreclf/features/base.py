@@ -13,10 +13,11 @@ from collections.abc import Iterator
 
 import joblib
 import numpy as np
-from joblib import Parallel, delayed, effective_n_jobs
+from joblib import delayed, effective_n_jobs
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from .._defaults import N_FFT
+from .._parallel import run_tasks
 from .._persistence import VersionStampMixin
 from .._progress import progress_bar
 from ..audio import AudioLoadError, AudioLoadWarning, check_signal, describe, load_audio
@@ -195,7 +196,17 @@ def _one(extract, clip):
                 features, error = extract(clip), None
         except AudioLoadError as err:
             features, error = None, str(err)
-    return features, error, [w.message for w in caught]
+    return features, error, [_naming(w.message, clip) for w in caught]
+
+
+def _naming(message, clip):
+    """A warning raised while extracting ``clip``, naming it (librosa's own warnings say nothing of the file)."""
+    if isinstance(message, (CacheWarning, AudioLoadWarning)):
+        return message  # genreclf's own: they name the clip already
+    try:
+        return type(message)(f"{describe(clip)}: {message}")
+    except Exception:  # a warning class that takes other arguments
+        return UserWarning(f"{describe(clip)}: {message}")
 
 
 class BaseAudioTransformer(VersionStampMixin, TransformerMixin, BaseEstimator):
@@ -323,13 +334,15 @@ class BaseAudioTransformer(VersionStampMixin, TransformerMixin, BaseEstimator):
         todo = [i for i in range(n) if i not in results]
         if todo and effective_n_jobs(self.n_jobs) != 1:
             self._compile_kernels()
-        tasks = (delayed(_one)(extract, clips[i]) for i in todo)
+        tasks = [delayed(_one)(extract, clips[i]) for i in todo]
         said = set()
         with _one_thread(), progress_bar(n, desc=type(self).__name__, unit="clips", verbose=self.verbose) as bar:
             bar.update(len(results))
-            # the limit also covers thread-based backends, whose tasks share this process's BLAS
-            outputs = Parallel(n_jobs=self.n_jobs, return_as="generator")(tasks) if todo else ()
-            for i, (features, error, caught) in zip(todo, outputs):
+            # the limit also covers thread-based backends, whose tasks share this process's BLAS; a worker that dies
+            # (a crashing decoder, the system's out-of-memory killer) fails its own clip only
+            for k, output, died in run_tasks(tasks, n_jobs=self.n_jobs):
+                i = todo[k]
+                features, error, caught = output if died is None else (None, str(died), [])
                 results[i] = (features, error)
                 for message in caught:
                     if isinstance(message, CacheWarning):  # each worker finds a full disk once: say it once

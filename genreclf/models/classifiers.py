@@ -170,7 +170,7 @@ def unpack_keras_model(data):
         path = os.path.join(tmp, "model.keras")
         with open(path, "wb") as fh:
             fh.write(data)
-        return keras.saving.load_model(path, compile=True)
+        return keras.saving.load_model(path, compile=True, safe_mode=True)  # no code of the archive's own
 
 
 def _dataset(arrays, batch_size, *, shuffle, seed):

@@ -152,11 +152,11 @@ def test_cache_hit_returns_identical_values(wavs, tmp_path, count_extract):
 def test_cached_clips_start_no_worker_and_run_no_probe(wavs, tmp_path, monkeypatch, tasks_sent):
     """A warm run reads its entries in this process: no joblib pool, no kernel probe. A partly warm one sends only
     the missing clips to the workers, and the rows keep the order of X."""
-    import genreclf.features.base as base
+    import genreclf._parallel as parallel  # where the transformers' tasks reach joblib
 
     cache = str(tmp_path / "cache")
     cold = GTZANFeatures(memory=cache, n_jobs=2).fit_transform(wavs[:2])
-    sent, probes = tasks_sent(base), []
+    sent, probes = tasks_sent(parallel), []
     monkeypatch.setattr(GTZANFeatures, "_compile_kernels", lambda self: probes.append(1))
     warm = GTZANFeatures(memory=cache, n_jobs=2).fit_transform(wavs[:2])
     np.testing.assert_array_equal(warm, cold)
