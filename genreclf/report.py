@@ -25,6 +25,7 @@ import html
 import io
 import math
 import os
+import secrets
 import warnings
 
 import numpy as np
@@ -54,13 +55,16 @@ class BenchmarkReport:
         The report alone (a ``<div>`` with its scoped ``<style>``), as a notebook shows it.
     """
 
-    def __init__(self, fragment, title):
+    def __init__(self, fragment, title, uid):
         self.fragment = fragment
         self.title = title
         self.html = _document(fragment, title)
+        self._uid = uid
 
     def _repr_html_(self):
-        return self.fragment
+        # each display its own ids (always written -<uid>"), so that two displays of one report in a notebook do
+        # not share their sort buttons
+        return self.fragment.replace(f'-{self._uid}"', f'-{secrets.token_hex(4)}"')
 
     def save(self, path):
         """Write the page to ``path`` (UTF-8); returns ``path``."""
@@ -122,7 +126,7 @@ def benchmark_report(board, path=None, *, title="Benchmark report", max_bars=MAX
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"{name}={value!r} must be an int >= 1")
     page = _Page(board, max_bars=int(max_bars), max_wrong=int(max_wrong))
-    report = BenchmarkReport(page.render(title), title)
+    report = BenchmarkReport(page.render(title), title, page.uid)
     if path is not None:
         report.save(path)
     return report
