@@ -217,6 +217,32 @@ def fit_audio_model(estimator, X, y, *, groups=None, param_grid=None, cv=5, wind
     return model, search
 
 
+def training_window(model):
+    """The window, in seconds, in which :func:`predict_files` cuts files for ``model`` by default: a
+    :class:`~genreclf.models.WindowedClassifier`'s own (the length of its training clips), else
+    :data:`DEFAULT_WINDOW`.
+
+    Examples
+    --------
+    >>> from sklearn.dummy import DummyClassifier
+    >>> from genreclf.models import WindowedClassifier
+    >>> training_window(WindowedClassifier(DummyClassifier(), window=5.0)), training_window(DummyClassifier())
+    (5.0, 30.0)
+    """
+    from sklearn.frozen import FrozenEstimator
+
+    from .models import RejectOptionClassifier, WindowedClassifier
+
+    for _ in range(3):  # a reject option around a frozen windowed model, at most
+        if isinstance(model, WindowedClassifier):
+            return float(model.window)
+        if isinstance(model, RejectOptionClassifier):
+            model = getattr(model, "estimator_", model.estimator)
+        elif isinstance(model, FrozenEstimator):
+            model = model.estimator
+    return DEFAULT_WINDOW
+
+
 def _windowed(model, window):
     """``(WindowedClassifier, reject option or None)`` of a fitted model, wrapping it if it is not windowed."""
     from sklearn.frozen import FrozenEstimator

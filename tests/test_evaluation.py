@@ -301,13 +301,14 @@ def test_not_a_classifier_is_refused(small):
         benchmark({"scaler": StandardScaler()}, X, y, cv=3)
 
 
-def test_progress_is_one_bar_for_all_the_fits(small, capsys):
+def test_progress_is_one_bar_for_all_the_fits_by_default(small, capsys):
+    """A long call says how far it is without being asked (the README's example ran 9 minutes in silence)."""
     X, y, _ = small
-    benchmark({"lr": _lr(), "lr2": _lr()}, X, y, cv=3, verbose=1)
+    benchmark({"lr": _lr(), "lr2": _lr()}, X, y, cv=3)
     err = capsys.readouterr().err
     assert "benchmark: 100%" in err and "6/6 fits" in err and "fits/s" in err
     assert err.count("\n") == 1  # one bar redrawn in place, not one line per fold
-    benchmark({"lr": _lr()}, X, y, cv=3)
+    benchmark({"lr": _lr()}, X, y, cv=3, verbose=0)
     assert capsys.readouterr().err == ""
 
 
@@ -390,6 +391,17 @@ def test_a_single_class_or_missing_labels_are_refused():
     y = np.array(["a", "b", None] * 6, dtype=object)
     with pytest.raises(ValueError, match=r"6 missing labels.*rows \[2, 5, 8, 11, 14, 17\]"):
         benchmark({"dummy": DummyClassifier()}, X, y, cv=3)
+
+
+@pytest.mark.parametrize("labels, error, match", [
+    (["a", "b", 3] * 6, TypeError, r"benchmark: y mixes labels of types number, str: make them all strings, e.g\. "
+                                   r"y = \[str\(label\) for label in y\], or all numbers"),
+    (["a", "b", None] * 6, ValueError, r"6 missing label"),
+])
+def test_labels_that_cannot_be_sorted_say_what_is_wrong(labels, error, match):
+    X, _ = _table()
+    with pytest.raises(error, match=match):
+        benchmark({"dummy": DummyClassifier()}, X, np.array(labels, dtype=object), cv=3)
 
 
 def test_a_class_smaller_than_the_folds_is_an_error_not_a_warning():
@@ -567,6 +579,22 @@ class _Planted:
 
 def _fold_entries(cache):
     return sorted(p for p in (cache / "genreclf-folds").rglob("*") if p.is_file())
+
+
+def test_a_truncated_fold_result_is_fitted_again_without_a_traceback(small, tmp_path, capfd):
+    from genreclf.features._cache import CacheWarning
+
+    X, y, groups = small
+    cache = tmp_path / "cache"
+    run = dict(groups=groups, cv=2, protocol="cv", memory=str(cache))
+    fresh = benchmark({"bayes": (GaussianNB(), {})}, X, y, **run)
+    entry = _fold_entries(cache)[0]
+    entry.write_bytes(entry.read_bytes()[:100])
+    capfd.readouterr()
+    with pytest.warns(CacheWarning, match=r"1 cached fold result\(s\) cannot be used.*cannot be read"):
+        again = benchmark({"bayes": (GaussianNB(), {})}, X, y, **run)
+    assert capfd.readouterr().err == ""
+    assert again.attrs["fits_reused"] == (1, 2) and again["accuracy_mean"].iloc[0] == fresh["accuracy_mean"].iloc[0]
 
 
 def test_fold_results_never_unpickle_what_the_cache_holds(small, tmp_path):
