@@ -23,12 +23,13 @@ _EXPORTS = {
                           "segment_table"],
     "genreclf.baselines": ["make_baselines"],
     "genreclf.evaluation": ["benchmark"],
+    "genreclf.report": ["benchmark_report"],
     "genreclf.prediction": ["predict_files", "default_model"],
     "genreclf._persistence": ["save_model", "load_model", "UnsafeModelError"],
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 _SUBMODULES = {"audio", "features", "models", "segments", "datasets", "baselines", "evaluation", "prediction",
-               "plotting", "cli"}
+               "plotting", "report", "cli"}
 
 __all__ = sorted(_WHERE)
 

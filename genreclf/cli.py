@@ -12,6 +12,7 @@ Examples
 
     genreclf benchmark                       # bundled 30 s table, 10-fold CV and the artist-filtered split
     genreclf benchmark --data features_3_sec.csv --protocol cv --models svc,ensemble --out results.csv
+    genreclf benchmark --data genres/ --features gtzan,musicnn --report report.html   # open it in a browser
     genreclf extract genres/ --features gtzan --segments 10 --out features_3_sec.csv --n-jobs 2
     genreclf train --data 30s --model ensemble --out model.skops
     genreclf predict song1.wav song2.wav --model model.skops --threshold 0.4 --out probs.csv
@@ -128,6 +129,7 @@ def _cmd_benchmark(args):
     from .evaluation import benchmark, format_leaderboard, pick_models
 
     _check_out(args.out)
+    _check_out(args.report, "--report")
     names = _models(args.models)
     protocol = {"cv": "cv", "filtered": "filtered", "both": "both"}[args.protocol]
     audio = args.data not in (None, "30s") and os.path.isdir(args.data)
@@ -186,6 +188,8 @@ def _cmd_benchmark(args):
         print(f"genreclf benchmark: {time.perf_counter() - start:.0f} s{again}", file=sys.stderr)
     if args.out:
         _write_csv(board, args.out)
+    if args.report:
+        _write_report(board, args.report, data.source)
     return _failures(board, "written to " + args.out if args.out else "printed")
 
 
@@ -202,6 +206,18 @@ def _failures(board, kept):
     models = sorted({key[-2] for key in errors})
     raise CLIError(f"{len(models)} model(s) failed ({', '.join(models)}: the error column says why); the other "
                    f"rows are {kept}")
+
+
+def _write_report(board, path, source):
+    """The page of ``genreclf.report`` for the leaderboard, naming the data as the command read it."""
+    from .report import benchmark_report
+
+    board.attrs["run"]["source"] = source
+    try:
+        benchmark_report(board, path)
+    except OSError as err:
+        raise CLIError(f"cannot write {path!r}: {err.strerror or err}") from None
+    print(f"wrote {path}", file=sys.stderr)
 
 
 def _name(row):
@@ -228,17 +244,17 @@ def _audio_clips(folder):
     return clips
 
 
-def _check_out(path):
-    """Before any work: ``--out`` names a file in a folder that exists and can be written."""
+def _check_out(path, option="--out"):
+    """Before any work: ``--out`` (or ``option``) names a file in a folder that exists and can be written."""
     if path is None:
         return
     folder = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
-        raise CLIError(f"--out {path!r} is a folder: give the name of the file to write", status=2)
+        raise CLIError(f"{option} {path!r} is a folder: give the name of the file to write", status=2)
     if not os.path.isdir(folder):
-        raise CLIError(f"--out {path!r}: the folder {folder!r} does not exist (create it first)", status=2)
+        raise CLIError(f"{option} {path!r}: the folder {folder!r} does not exist (create it first)", status=2)
     if not os.access(folder, os.W_OK):
-        raise CLIError(f"--out {path!r}: the folder {folder!r} cannot be written", status=2)
+        raise CLIError(f"{option} {path!r}: the folder {folder!r} cannot be written", status=2)
 
 
 def _write_csv(frame, path):
@@ -494,6 +510,10 @@ def _parser():
     b.add_argument("--n-jobs", type=int, default=-1, help=n_jobs.format(-1))
     b.add_argument("--random-state", type=int, default=0, help=seed)
     b.add_argument("--out", help="write the full leaderboard as CSV (default: none)")
+    b.add_argument("--report", metavar="HTML", help="write a page to open in a browser: the leaderboard with error "
+                                                    "bars, the picked model's confusions and the clips it got wrong, "
+                                                    "in one self-contained file; pictures need genreclf[plots] "
+                                                    "(default: none)")
     b.add_argument("--quiet", action="store_true", help=quiet)
     b.set_defaults(run=_cmd_benchmark)
 

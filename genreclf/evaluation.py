@@ -631,7 +631,7 @@ def _aggregate(tasks, y, groups, metrics, classes, level, n_boot, rng):
     """Per-fold metrics and pooled predictions of one model under one protocol at one level (tasks in fold order)."""
     import pandas as pd
 
-    fold_rows, true_all, pred_all, proba_all, group_all, fold_all = [], [], [], [], [], []
+    fold_rows, true_all, pred_all, proba_all, group_all, fold_all, row_all = [], [], [], [], [], [], []
     for t in tasks:  # in fold order
         proba = None
         if t["proba"] is not None:  # columns in the global class order
@@ -647,6 +647,7 @@ def _aggregate(tasks, y, groups, metrics, classes, level, n_boot, rng):
         proba_all.append(proba)
         group_all.append(gt if gt is not None else np.full(len(yt), None, dtype=object))
         fold_all.append(np.full(len(yt), t["fold"]))
+        row_all.append(np.asarray(t["test"]))
     folds = pd.DataFrame(fold_rows)
     y_true, y_pred = np.concatenate(true_all), np.concatenate(pred_all)
     proba = None if any(p is None for p in proba_all) else np.vstack(proba_all)
@@ -657,8 +658,24 @@ def _aggregate(tasks, y, groups, metrics, classes, level, n_boot, rng):
     else:
         std = {m: folds[m].std(ddof=1) for m in metrics}
         spread = f"std over {len(tasks)} folds"
-    predictions = pd.DataFrame({"y_true": y_true, "y_pred": y_pred, "group": g, "fold": np.concatenate(fold_all)})
+    predictions = pd.DataFrame({"y_true": y_true, "y_pred": y_pred, "group": g, "fold": np.concatenate(fold_all),
+                                "proba": _probability_of(proba, y_pred, classes),
+                                "proba_true": _probability_of(proba, y_true, classes)})
+    if level != "track":  # a track has many rows
+        predictions["row"] = np.concatenate(row_all)
     return folds, std, spread, predictions, proba
+
+
+def _probability_of(proba, labels, classes):
+    """The probability that ``proba`` (columns in ``classes`` order) gives each row's label; NaN without
+    probabilities, or for a label outside ``classes``."""
+    out = np.full(len(labels), np.nan)
+    if proba is None:
+        return out
+    cols = np.minimum(np.searchsorted(classes, np.asarray(labels, dtype=classes.dtype)), len(classes) - 1)
+    known = classes[cols] == np.asarray(labels, dtype=classes.dtype)
+    out[known] = proba[np.flatnonzero(known), cols[known]]
+    return out
 
 
 def _per_track(y_true, y_pred, proba, groups, classes):
@@ -804,12 +821,21 @@ def benchmark(estimators=None, X=None, y=None, *, groups=None, cv=10, protocol=N
         ``leaderboard.attrs`` keeps, keyed by ``(model, protocol)``:
         ``"confusion"`` — confusion matrix (DataFrame, true rows × predicted columns) pooled over folds;
         ``"per_class"`` — precision, recall, F1 and support per class; ``"predictions"`` — pooled
-        ``y_true``/``y_pred``/``group``/``fold`` (for :func:`genreclf.plotting.plot_confusion_matrix`);
+        ``y_true``/``y_pred``/``group``/``fold`` (for :func:`genreclf.plotting.plot_confusion_matrix`), with
+        ``proba`` and ``proba_true`` (the probability the model gave its prediction and the true class; NaN
+        without ``predict_proba``) and, but for track-level rows, ``row`` (the test row's index in ``X``: with
+        ``features``, in the kept clips ``attrs["run"]["files"]``);
         ``"fold_scores"`` — every metric on every split; ``"best_params"`` — the search's choice per split;
         ``"tune_accuracy"`` — the search's score of that choice per split.
         ``"errors"`` — for a model that failed, ``[(split, error, traceback)]`` of each failed split.
         ``attrs["classes"]`` lists the class order; ``attrs["fits_reused"]`` is ``(read back from memory,
-        all)``, counted in fits of a model on a split.
+        all)``, counted in fits of a model on a split. ``attrs["run"]`` describes the run for a report
+        (:func:`genreclf.report.benchmark_report`): ``files`` (the kept clips with ``features``, else None) and
+        ``source`` (their folder), ``n_rows``, ``per_class`` (clips, or tracks for segment rows, per class),
+        ``features`` and ``extraction`` (each set's seconds, clips and cache hits; see
+        :func:`~genreclf.features.sets.extract_feature_sets`), ``protocols``, the settings (``cv``, ``inner_cv``,
+        ``tune``, ``scoring``, ``random_state``, ``n_jobs``, ``n_bootstrap``), ``versions`` (genreclf, its key
+        libraries and Python), ``started`` (ISO date) and ``wall_time`` (seconds).
 
     Raises
     ------
@@ -835,6 +861,7 @@ def benchmark(estimators=None, X=None, y=None, *, groups=None, cv=10, protocol=N
     from .datasets import get_data_home
     from .features._cache import CacheWarning
 
+    started, files, extraction = (time.time(), time.perf_counter()), None, None
     if X is None or y is None:
         raise ValueError("benchmark needs X (features, one row per clip or segment) and y (labels)")
     for param, value, low in (("inner_cv", inner_cv, 2), ("n_bootstrap", n_bootstrap, 0)):
@@ -872,7 +899,7 @@ def benchmark(estimators=None, X=None, y=None, *, groups=None, cv=10, protocol=N
         with warnings.catch_warnings():
             if memory is not None and fold_results is None:  # an unwritable cache, said once above
                 warnings.filterwarnings("ignore", message=".*cannot be written", category=CacheWarning)
-            data, y, groups, sets = _feature_sets(features, X, y, groups, memory, n_jobs, verbose)
+            data, y, groups, sets, files, extraction = _feature_sets(features, X, y, groups, memory, n_jobs, verbose)
         _check_labels(y)
         models_of = {name: _models_for(models, name, values, sets[name]) for name, values in data.items()}
     else:
@@ -898,19 +925,75 @@ def benchmark(estimators=None, X=None, y=None, *, groups=None, cv=10, protocol=N
               for feature in data if models_of[feature]]
     board = boards[0] if features is None else _joined(boards, metrics)
     board.attrs["fits_reused"] = (sum(r["reused"] for r in results), len(results))
+    board.attrs["run"] = _run_facts(started, y, groups, plans, files, sets if features is not None else None,
+                                    extraction, cv=cv, inner_cv=inner_cv, tune=tune, scoring=metrics,
+                                    random_state=random_state, n_jobs=n_jobs, n_bootstrap=n_bootstrap)
     return board
 
 
 def _feature_sets(features, X, y, groups, memory, n_jobs, verbose):
-    """Every feature set of the clips ``X``, extracted once: ``({name: array}, y, groups, {name: transformer})``
-    of the kept clips."""
+    """Every feature set of the clips ``X``, extracted once: ``({name: array}, y, groups, {name: transformer},
+    files, extraction costs)`` of the kept clips."""
     from .features.sets import extract_feature_sets, make_feature_sets
 
     sets = make_feature_sets(features)
-    data, kept, _ = extract_feature_sets(list(X), sets, memory=memory, n_jobs=n_jobs, verbose=verbose)
+    data, kept, _, costs = extract_feature_sets(list(X), sets, memory=memory, n_jobs=n_jobs, verbose=verbose,
+                                                return_costs=True)
     if not kept.any():
         raise ValueError("benchmark: no clip could be used by every feature set (see the warning above)")
-    return data, y[kept], groups[kept], sets
+    files = [os.fspath(c) if isinstance(c, (str, os.PathLike)) else None for c, k in zip(X, kept) if k]
+    return data, y[kept], groups[kept], sets, files, costs
+
+
+def _library_versions():
+    """``{distribution: version}`` of the libraries that key genreclf's caches
+    (:func:`~genreclf._persistence.library_versions`), and of librosa, which computes the features (None: not
+    installed)."""
+    from importlib import metadata
+
+    from ._persistence import library_versions
+
+    versions = {}
+    for entry in library_versions():
+        package, version = entry.split(" ", 1)
+        versions[package] = None if version == "-" else version
+    try:
+        versions["librosa"] = metadata.version("librosa")
+    except metadata.PackageNotFoundError:
+        versions["librosa"] = None
+    return versions
+
+
+def _run_facts(started, y, groups, plans, files, sets, extraction, **settings):
+    """What a leaderboard's rows do not say about its run, for a report (:mod:`genreclf.report`): the data, the
+    feature sets and their cost, the settings, the library versions, the date and the wall time."""
+    import datetime
+    import platform
+
+    classes, counts = np.unique(y, return_counts=True)
+    unit = "clips"
+    if groups is not None and len(np.unique(groups)) < len(groups):  # segment rows: count the tracks
+        tracks = dict(zip(groups.tolist(), y.tolist()))
+        classes, counts = np.unique(np.asarray(list(tracks.values())), return_counts=True)
+        unit = "tracks"
+    named = [f for f in files or () if f is not None]
+    cv = settings["cv"]
+    settings["cv"] = int(cv) if isinstance(cv, (int, np.integer)) else repr(cv)
+    return {
+        "source": os.path.commonpath([os.path.dirname(os.path.abspath(f)) for f in named]) if named else None,
+        "files": files,
+        "n_rows": len(y),
+        "unit": unit,
+        "per_class": {str(c): int(n) for c, n in zip(classes, counts)},
+        "features": None if sets is None else {name: " + ".join(t) if isinstance(t, tuple) else repr(t)
+                                               for name, t in sets.items()},
+        "extraction": extraction,
+        "protocols": [label for _, label, _, _ in plans],
+        **settings,
+        "versions": {**_library_versions(), "python": platform.python_version()},
+        "started": datetime.datetime.fromtimestamp(started[0]).astimezone().isoformat(timespec="seconds"),
+        "wall_time": time.perf_counter() - started[1],
+    }
 
 
 def _clip_groups(X, groups):

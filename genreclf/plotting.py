@@ -919,7 +919,8 @@ def plot_per_class_scores(y_true, y_pred, *, labels=None, metrics=("precision", 
     return ax
 
 
-def plot_leaderboard(table, *, metric="accuracy", model="model", protocol="protocol", sort=True, ax=None):
+def plot_leaderboard(table, *, metric="accuracy", model="model", protocol="protocol", sort=True, values_format=".3f",
+                     ax=None):
     """Horizontal bars of each model's mean score with ± std error bars, from :func:`genreclf.evaluation.benchmark`.
 
     Parameters
@@ -939,6 +940,8 @@ def plot_leaderboard(table, *, metric="accuracy", model="model", protocol="proto
     sort : bool
         Best model at the top (highest score; lowest for a metric whose name contains ``loss``, ``error``
         or ``time``). Otherwise the table's order.
+    values_format : str, default=".3f"
+        Format of the ``mean ± std`` written beside each bar (``".1f"`` for scores in percent).
     ax : matplotlib.axes.Axes, optional
 
     Returns
@@ -1007,7 +1010,7 @@ def plot_leaderboard(table, *, metric="accuracy", model="model", protocol="proto
         for yy, m, s in zip(y, means[rows], stds[rows]):
             if np.isfinite(m):
                 end = m + (s if np.isfinite(s) else 0)
-                ax.annotate(f"{m:.3f}" + (f" ± {s:.3f}" if np.isfinite(s) else ""), (end, yy),
+                ax.annotate(f"{m:{values_format}}" + (f" ± {s:{values_format}}" if np.isfinite(s) else ""), (end, yy),
                             xytext=(4, 0), textcoords="offset points", va="center", fontsize="small")
     ax.set_yticks(range(len(models)), models)
     ax.margins(x=0.25)

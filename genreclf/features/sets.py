@@ -16,6 +16,7 @@ name                    what
 ``a+b``                 the columns of the 2-D sets ``a`` and ``b`` side by side
 ======================  ============================================================================
 """
+import time
 import warnings
 
 import numpy as np
@@ -93,7 +94,7 @@ def make_feature_sets(spec):
     return sets
 
 
-def extract_feature_sets(clips, sets, *, memory=None, n_jobs=None, chunk_size=32, verbose=0):
+def extract_feature_sets(clips, sets, *, memory=None, n_jobs=None, chunk_size=32, verbose=0, return_costs=False):
     """Extract every feature set of ``clips`` once, with one progress bar; drop clips that fail in any set.
 
     Parameters
@@ -110,6 +111,8 @@ def extract_feature_sets(clips, sets, *, memory=None, n_jobs=None, chunk_size=32
         Clips extracted per step of the progress bar.
     verbose : int, default=0
         ``> 0`` shows one progress bar for all sets.
+    return_costs : bool, default=False
+        Also return what each set cost.
 
     Returns
     -------
@@ -119,6 +122,23 @@ def extract_feature_sets(clips, sets, *, memory=None, n_jobs=None, chunk_size=32
         The clips every set could use.
     failures : list of (str, str)
         ``(clip, reason)`` of every clip left out, each once.
+    costs : dict of str to dict
+        Only with ``return_costs``: for each extracted set (the parts of a combination, not the combination),
+        ``{"seconds": wall time of its extraction, "clips": clips, "cached": clips read from the cache (None:
+        unknown)}``. Finding the cached clips reads each cache entry once more.
+
+    Examples
+    --------
+    >>> import numpy as np, soundfile, tempfile, os
+    >>> folder = tempfile.mkdtemp()
+    >>> clip = os.path.join(folder, "tone.wav")
+    >>> soundfile.write(clip, np.sin(np.arange(22050) / 10).astype(np.float32), 22050)
+    >>> features, kept, failures, costs = extract_feature_sets([clip], make_feature_sets("mfcc"), memory=folder,
+    ...                                                        return_costs=True)
+    >>> features["mfcc"].shape[0], kept.tolist(), failures, costs["mfcc"]["clips"], costs["mfcc"]["cached"]
+    (1, [True], [], 1, 0)
+    >>> extract_feature_sets([clip], make_feature_sets("mfcc"), memory=folder, return_costs=True)[3]["mfcc"]["cached"]
+    1
     """
     from ._cache import FeatureCache
     from .base import resolve_clips
@@ -141,6 +161,7 @@ def extract_feature_sets(clips, sets, *, memory=None, n_jobs=None, chunk_size=32
                 if part not in base:
                     base[part] = prepared(FEATURE_SETS[part]())
     chunks = {name: [] for name in base}
+    costs = {name: {"seconds": 0.0, "clips": len(clips), "cached": 0} for name in base}
     reasons, said = {}, set()
     with progress_bar(len(clips), desc=f"extracting {', '.join(base)}", unit="clips", verbose=verbose) as bar:
         for start in range(0, len(clips), chunk_size):
@@ -148,7 +169,11 @@ def extract_feature_sets(clips, sets, *, memory=None, n_jobs=None, chunk_size=32
             for name, transformer in base.items():
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always")
+                    if return_costs:
+                        costs[name]["cached"] = _cached_count(transformer, part, costs[name]["cached"])
+                    begun = time.perf_counter()
                     chunks[name].append(transformer.transform(part))
+                    costs[name]["seconds"] += time.perf_counter() - begun
                 for w in caught:
                     if isinstance(w.message, AudioLoadWarning):
                         for i, _, reason in w.message.failures:
@@ -176,4 +201,14 @@ def extract_feature_sets(clips, sets, *, memory=None, n_jobs=None, chunk_size=32
         warnings.warn(AudioLoadWarning(f"{len(failures)} of {len(clips)} clip(s) cannot be used and are left out of "
                                        f"every feature set: {listing}", [(i, str(clips[i]), reasons[i])
                                                                          for i in sorted(reasons)]), stacklevel=2)
+    if return_costs:
+        return features, kept, failures, costs
     return features, kept, failures
+
+
+def _cached_count(transformer, clips, so_far):
+    """``so_far`` plus how many of ``clips`` the cache of ``transformer`` holds (None: it cannot tell)."""
+    extractor = getattr(transformer, "_extractor", None)
+    if so_far is None or extractor is None:
+        return None
+    return so_far + len(extractor().cached(clips))
