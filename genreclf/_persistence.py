@@ -244,12 +244,13 @@ def _check_trees(obj, source):
     """Every scikit-learn tree in ``obj`` walks forward: each child comes after its parent and inside the tree, and
     each split reads a feature the tree has (scikit-learn does not check a loaded tree's nodes)."""
     import numpy as np
+    from sklearn.base import BaseEstimator
     from sklearn.tree._tree import Tree
 
     seen, todo = set(), [obj]
-    while todo:
+    while todo:  # through estimators and containers only: a Keras network's own objects hold no tree
         item = todo.pop()
-        if id(item) in seen or isinstance(item, (str, bytes, int, float, np.ndarray)):
+        if id(item) in seen:
             continue
         seen.add(id(item))
         if isinstance(item, Tree):
@@ -264,10 +265,10 @@ def _check_trees(obj, source):
                                        "it is damaged or was made by hand")
         elif isinstance(item, dict):
             todo.extend(item.values())
-        elif isinstance(item, (list, tuple, set)):
+        elif isinstance(item, (list, tuple, set)) or (isinstance(item, np.ndarray) and item.dtype == object):
             todo.extend(item)
-        elif hasattr(item, "__dict__"):
-            todo.extend(vars(item).values())
+        elif isinstance(item, BaseEstimator):
+            todo.extend(item.__dict__.values())
 
 
 def load_model(path, *, allow_pickle=False):

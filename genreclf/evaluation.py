@@ -1106,7 +1106,9 @@ def _plan_splits(protocols, cv, X, y, groups, segmented, models, tune, inner_cv,
             splits = list(ArtistFilteredSplit().split(X, y, groups))
             label = "artist-filtered split"
         inner = _inner_cv(p, segmented, random_state, inner_cv)
-        _check_splits(p, label, splits, X, y, groups, groups if segmented else None, models, tune, inner_cv, inner)
+        inner_groups = groups if p == "filtered" or segmented else None  # as _fit_predict's search receives them
+        _check_splits(p, label, splits, X, y, inner_groups, groups if segmented else None, models, tune, inner_cv,
+                      inner)
         plans.append((p, label, splits, inner))
     return plans
 

@@ -577,7 +577,7 @@ def test_a_truncated_fold_result_is_fitted_again_without_a_traceback(small, tmp_
 
     X, y, groups = small
     cache = tmp_path / "cache"
-    run = dict(groups=groups, cv=2, protocol="cv", memory=str(cache))
+    run = dict(groups=groups, cv=2, protocol="cv", memory=str(cache), verbose=0)  # no progress bar on stderr either
     fresh = benchmark({"bayes": (GaussianNB(), {})}, X, y, **run)
     entry = _fold_entries(cache)[0]
     entry.write_bytes(entry.read_bytes()[:100])

@@ -271,7 +271,7 @@ class SlowMFCC(MFCCTransformer):
     """MFCCTransformer that takes a while per clip, so a test can kill it mid-extraction."""
 
     def _extract(self, y):
-        time.sleep(0.15)
+        time.sleep(0.4)  # 10 clips on 2 workers: 2 s in which a test can find a worker to kill, even on a busy machine
         return super()._extract(y)
 '''
 
