@@ -265,6 +265,9 @@ def load_musicnn(model="MSD_musicnn", n_frames=N_FRAMES):
 #: matrix product with 8 x 51 columns instead of 51, for 1.05 times the multiply-adds of a 128-frame filter;
 #: measured fastest of 4, 8, 16 and 32 (``benchmarks/bench_musicnn_speed.py`` times the whole network).
 _TEMPORAL_BLOCK = 8
+#: Mel bands per matrix product of a timbral convolution: its windows (7 x 67 x 8 x 187 float32: 2.8 MB at most)
+#: and products (1.2 MB) stay in the caches, and the max over frequency is taken chunk by chunk.
+_BAND_CHUNK = 8
 #: Time padding of the timbral convolutions (7 frames, ``valid`` after 3 zero frames on each side).
 _TIMBRAL_PAD = 3
 
@@ -343,6 +346,7 @@ class _NumpyMusicnn:
         self.dense = w["penultimate_dense"]
         self.penultimate_bn = _bn_affine(w["penultimate"], f)
         self.logits = w["logits"]
+        self.band_chunk = _BAND_CHUNK
         self._local = threading.local()
 
     def widths(self):
@@ -352,14 +356,15 @@ class _NumpyMusicnn:
     def _buffers(self, n_frames):
         """This thread's work arrays for patches of ``n_frames`` frames (allocated once, then reused)."""
         local = self._local
-        if getattr(local, "n_frames", None) != n_frames:
+        if getattr(local, "key", None) != (n_frames, self.band_chunk):
             T, F, f = n_frames, self.n_mels, self.dtype
             block = _TEMPORAL_BLOCK
             n_blocks = -(-T // block)
             longest = self.max_length
-            windows = max([n_time * width * (F - width + 1) * T for n_time, width, *_ in self.timbral]
+            bands = [min(self.band_chunk, F - width + 1) for _, width, *_ in self.timbral]
+            windows = max([n_time * width * nf * T for (n_time, width, *_), nf in zip(self.timbral, bands)]
                           + [F * n_blocks * (block + length - 1) for length, *_ in self.temporal])
-            products = max([k.shape[0] * (F - width + 1) * T for _, width, k, *_ in self.timbral]
+            products = max([k.shape[0] * nf * T for (_, _, k, *_), nf in zip(self.timbral, bands)]
                            + [F * n_blocks * k.shape[1] for _, k, *_ in self.temporal])
             # the input, transposed (bands x frames), with (longest - 1) // 2 zero frames before it and enough
             # after it for the temporal convolutions' last block; the timbral ones read 3 of them on each side
@@ -372,7 +377,7 @@ class _NumpyMusicnn:
             local.mid_windows = np.empty(max(n_time * width * T for (n_time, *_), width in zip(self.midend, inputs)),
                                          f)
             local.mid_products = np.empty((self.midend[0][1].shape[0], T), f)
-            local.n_frames = n_frames
+            local.key = (n_frames, self.band_chunk)
         return local
 
     def patch(self, x, outputs, i):
@@ -392,15 +397,22 @@ class _NumpyMusicnn:
         col = 0
         for n_time, width, kernel, sign, bias, s, t in self.timbral:
             n_bands = F - width + 1
-            # windows[dt, df, f, t] = spec[f + df, t + dt] (time padded by P): rows of the input
-            view = as_strided(spec[:, lead - P:], shape=(n_time, width, n_bands, T), strides=(item, row, row, item),
-                              writeable=False)
-            windows = b.windows[:view.size].reshape(view.shape)
-            np.copyto(windows, view)
             n_out = kernel.shape[0]
-            z = b.products[:n_out * n_bands * T].reshape(n_out, n_bands * T)
-            np.matmul(kernel, windows.reshape(n_time * width, n_bands * T), out=z)
-            top = z.reshape(n_out, n_bands, T).max(axis=1)  # (filters, frames)
+            top = None
+            chunk = self.band_chunk
+            for f0 in range(0, n_bands, chunk):
+                nf = min(chunk, n_bands - f0)
+                # windows[dt, df, f, t] = spec[f0 + f + df, t + dt] (time padded by P): rows of the input
+                view = as_strided(spec[f0:, lead - P:], shape=(n_time, width, nf, T), strides=(item, row, row, item),
+                                  writeable=False)
+                windows = b.windows[:view.size].reshape(view.shape)
+                np.copyto(windows, view)
+                z = b.products[:n_out * nf * T].reshape(n_out, nf * T)
+                np.matmul(kernel, windows.reshape(n_time * width, nf * T), out=z)
+                if top is None:
+                    top = z.reshape(n_out, nf, T).max(axis=1)  # (filters, frames)
+                else:
+                    np.maximum(top, z.reshape(n_out, nf, T).max(axis=1), out=top)
             self._activate(top, sign, bias, s, t)
             feats[col:col + n_out, P:P + T] = top
             col += n_out
