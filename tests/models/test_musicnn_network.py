@@ -96,6 +96,8 @@ def _forward_in_child(X):
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="fork is the default start method only on Linux")
+# forking a process that runs threads is the very case under test (Python 3.12+ warns about it)
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_a_forked_child_gets_its_own_threads():
     """The parent's thread pool does not survive a fork: the child must start its own, not wait on dead threads."""
     X = patches_of(synthetic())
