@@ -15,7 +15,8 @@ clip is used whatever its side of the split):
     (multiply-adds of every convolution and dense layer; GFLOP = 2 x multiply-adds). ``MusicnnEmbedding()
     .transform`` of every clip (after the once-per-process preparation of the weights and a warm-up clip, both
     timed apart) gives seconds per clip and achieved GFLOP/s (per wall second, what a user waits, and per
-    CPU-second of the process's threads, what the code achieves whatever else the machine runs). On
+    CPU-second of the process's threads, what the code achieves whatever else the machine runs); then again with
+    ``n_jobs=2`` (clips in two joblib worker processes, one network thread each). On
     ``--stage-clips`` clips: decoding + resampling and the log-mel patches (medians per clip), and the network
     alone (``musicnn_forward``, NumPy), called once per clip (10 patches, as ``transform`` does) and in batches of
     64 patches across clips. This process never imports TensorFlow. With ``--reference-python``, the original
@@ -157,6 +158,17 @@ def compute_rate(paths, gflop, stage_clips):
           f"{patches * gflop / wall:.0f} GFLOP/s end to end ({load()}); {cpu / len(paths):.3f} CPU s per clip (all "
           f"threads), {patches * gflop / cpu:.0f} GFLOP per CPU-second; weights prepared in {build:.2f} s and first "
           f"call {first:.2f} s, once per process", flush=True)
+    # the same with clips in joblib's worker processes (one network thread each there), after their start-up
+    workers = MusicnnEmbedding(n_jobs=2)
+    t = time.perf_counter()
+    workers.transform(paths[:2])
+    start = time.perf_counter() - t
+    t = time.perf_counter()
+    workers.transform(paths)
+    wall2 = time.perf_counter() - t
+    print(f"    with n_jobs=2 (two worker processes, one network thread each): {wall2 / len(paths):.3f} s per clip, "
+          f"{patches * gflop / wall2:.0f} GFLOP/s end to end, after {start:.1f} s for the first 2 clips, which start "
+          f"the workers ({load()})", flush=True)
 
     dec, mel, per_clip = [], [], []
     for p in paths[:stage_clips]:
