@@ -147,9 +147,16 @@ class MusicnnEmbedding(BaseAudioTransformer):
     Notes
     -----
     Weights: musicnn 0.1.0 by Jordi Pons and Xavier Serra, Music Technology Group, Universitat Pompeu
-    Fabra, ISC license (``genreclf/data/musicnn/LICENSE``). Outputs match the original code to 1e-4 (see
-    ``benchmarks/bench_musicnn.py``), except for two fixes: the float16 overflow of its log-mel step, and its
-    per-patch ``penultimate`` values, which repeat the first patch's.
+    Fabra, ISC license (``genreclf/data/musicnn/LICENSE``). Outputs match the original code to float32 rounding
+    (``benchmarks/bench_musicnn.py``, per-clip means on 46 real clips: within 1e-5 for ``penultimate``,
+    ``mean_pool`` and ``taggram``; 1.6e-4 for ``max_pool``, whose values reach 170 and whose float32 result in
+    the original code is itself 2.1e-4 from a float64 evaluation), except for two fixes: the float16 overflow of
+    its log-mel step, and its per-patch ``penultimate`` values, which repeat the first patch's.
+
+    Speed: the network runs in NumPy, at about the float32 speed of NumPy's BLAS (``benchmarks/
+    bench_musicnn_speed.py``); TensorFlow is not imported. With ``n_jobs=None`` the patches of each clip are
+    spread over the CPUs (as many threads as BLAS would start: ``OMP_NUM_THREADS`` when set, else every CPU),
+    one BLAS thread per patch, so the rows are the same bits for any ``n_jobs``.
 
     Examples
     --------
