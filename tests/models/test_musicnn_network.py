@@ -69,6 +69,15 @@ def test_numpy_forward_equals_keras_on_synthetic_signals(keras_network):
     assert_same_network(musicnn_forward(short), [o.numpy() for o in load_musicnn(n_frames=50)(short)], "50 frames")
 
 
+def test_the_mtt_model_too(keras_network):
+    from genreclf.models.musicnn_network import load_musicnn
+
+    X = patches_of(synthetic())
+    mtt = load_musicnn("MTT_musicnn")
+    assert_same_network(musicnn_forward(X, "MTT_musicnn"), [o.numpy() for o in mtt(X, training=False)], "MTT")
+    assert not np.allclose(musicnn_forward(X, "MTT_musicnn")[3], musicnn_forward(X, "MSD_musicnn")[3])
+
+
 def test_numpy_forward_equals_keras_on_real_clips(keras_network, subset_paths):
     from genreclf.audio import load_audio
 
