@@ -6,9 +6,10 @@
 
 What it does, on the 46 good clips of ``../shared/data/gtzan_subset``:
 
-1. **Ours**: every clip through :func:`genreclf.features.musicnn.musicnn_patches` and the Keras network, once, to
-   get every layer per patch; then the public ``MusicnnEmbedding().transform(paths)`` timed (clips per second,
-   after the one-off model build, which is timed apart).
+1. **Ours**: every clip through :func:`genreclf.features.musicnn.musicnn_patches` and the network as
+   ``MusicnnEmbedding`` runs it (:func:`genreclf.models.musicnn_network.musicnn_forward`, NumPy float32), once,
+   to get every layer per patch; then the public ``MusicnnEmbedding().transform(paths)`` timed (clips per
+   second, after the one-off preparation of the weights, which is timed apart).
 2. **Equality with the stored reference** (``../shared/bench/musicnn_reference_shared_clips.npz``, made by
    ``../shared/bench/musicnn_reference.py``, the original code with its float16 step done in float32): the
    largest absolute difference of the per-clip means of ``mean_pool``, ``max_pool`` and ``taggram``. For
@@ -23,6 +24,10 @@ What it does, on the 46 good clips of ``../shared/data/gtzan_subset``:
    number of patches, which avoids the stale-penultimate bug (every patch then has its own values) and is
    *faster* than the original batch size of 1, so the speed-up we print is conservative; pass ``1`` to time
    the untouched configuration.
+   **Float32 rounding**, for scale: the same network evaluated in float64 (``musicnn_forward(dtype=np.float64)``),
+   and how far the reference, ours and (unless ``--no-keras``) genreclf's Keras rebuild run by TensorFlow in this
+   process are from it. A float32 result cannot be expected closer to the reference than the reference is to
+   the float64 value, give or take its own distance to it.
 4. ``--accuracy``: repeated stratified 3-fold CV (the subset has 3-5 clips per genre) of a scaled logistic
    regression and SVC on ``MusicnnEmbedding`` vs on ``GTZANFeatures`` of the same clips.
 """
@@ -48,19 +53,61 @@ def shared_clips(shared):
     return [str(p) for p in paths]
 
 
-def ours_per_patch(paths, model="MSD_musicnn"):
-    """Every layer of every patch of every clip: {layer: [array (n_patches, n_units) per clip]}."""
-    from genreclf.audio import load_audio
-    from genreclf.features.musicnn import _network, musicnn_patches
-    from genreclf.models.musicnn_network import MUSICNN_SR
+def ours_per_patch(paths, model="MSD_musicnn", network="numpy"):
+    """Every layer of every patch of every clip: {layer: [array (n_patches, n_units) per clip]}.
 
-    _, run = _network(model)
+    ``network``: ``"numpy"`` (what MusicnnEmbedding runs), ``"float64"`` (the same in float64) or ``"keras"`` (the
+    Keras rebuild, run by TensorFlow).
+    """
+    from genreclf.audio import load_audio
+    from genreclf.features.base import _one_thread
+    from genreclf.features.musicnn import musicnn_patches
+    from genreclf.models.musicnn_network import MUSICNN_SR, load_musicnn, musicnn_forward
+
+    if network == "keras":
+        net = load_musicnn(model)
+
+        def run(x):
+            return [o.numpy() for o in net(x, training=False)]
+    else:
+        def run(x):
+            return musicnn_forward(x, model, dtype=np.float64 if network == "float64" else np.float32)
     out = {k: [] for k in LAYERS}
     for p in paths:
-        y, _ = load_audio(p, sr=MUSICNN_SR)
-        for k, v in zip(LAYERS, run(musicnn_patches(y))):
-            out[k].append(v.numpy())
+        with _one_thread():  # as transform() makes a clip's log-mel patches (BLAS threads change their last bits)
+            x = musicnn_patches(load_audio(p, sr=MUSICNN_SR)[0])
+        for k, v in zip(LAYERS, run(x)):
+            out[k].append(v)
     return out
+
+
+def rounding(ours, stored, paths, keras=None):
+    """How far the reference, ours and the Keras rebuild's outputs (``keras``) are from the float64 evaluation."""
+    exact = ours_per_patch(paths, network="float64")
+    results = [("reference (stored)", stored), ("ours (NumPy float32)", ours)]
+    if keras is not None:
+        results.append(("Keras rebuild (TensorFlow, this process)", keras))
+    print("\nfloat32 rounding: largest absolute difference from the network evaluated in float64, per-clip means "
+          "(penultimate: first patch)")
+    print(f"  {'':42s}" + "".join(f"{k:>13s}" for k in LAYERS))
+    for label, got in results:
+        row = []
+        for k in LAYERS:
+            if isinstance(got[k], np.ndarray):  # the stored reference: per-clip means already
+                mine = got[k]
+                if k == "penultimate":  # the reference repeats the first patch's penultimate
+                    exact_k = np.stack([a[0] for a in exact[k]])
+                else:
+                    exact_k = np.stack([a.mean(0) for a in exact[k]])
+            else:
+                first = k == "penultimate"
+                mine = np.stack([a[0] if first else a.mean(0) for a in got[k]])
+                exact_k = np.stack([a[0] if first else a.mean(0) for a in exact[k]])
+            row.append(float(np.abs(mine - exact_k).max()))
+        print(f"  {label:42s}" + "".join(f"{d:13.3g}" for d in row))
+    if keras is not None:
+        worst = {k: max(float(np.abs(a - b).max()) for a, b in zip(ours[k], keras[k])) for k in LAYERS}
+        print("  ours vs the Keras rebuild, every patch:  " + ", ".join(f"{k} {d:.3g}" for k, d in worst.items()))
 
 
 def default_embedding(ours):
@@ -103,23 +150,23 @@ def load():
 
 def time_ours(paths, n_jobs=None, rebuild=True):
     """Time MusicnnEmbedding().transform(paths) after the model build (timed apart) and one warm-up clip."""
-    import genreclf.features.musicnn as mm
+    import genreclf.models.musicnn_network as mn
     from genreclf.features.musicnn import MusicnnEmbedding
 
     build = 0.0
     if rebuild:
-        mm._NETWORKS.clear()
+        mn._FORWARD.clear()
         t = time.perf_counter()
-        mm._network("MSD_musicnn")
+        mn._numpy_network("MSD_musicnn", np.float32)
         build = time.perf_counter() - t
     emb = MusicnnEmbedding(n_jobs=n_jobs)
-    emb.transform(paths[:1])  # trace the tf.function once
+    emb.transform(paths[:1])  # the threads' work arrays, once
     t = time.perf_counter()
     X = emb.transform(paths)
     wall = time.perf_counter() - t
     print(f"ours: {len(paths)} clips in {wall:.2f} s = {len(paths) / wall:.2f} clips/s "
           f"({1000 * wall / len(paths):.0f} ms per clip; n_jobs={n_jobs}; {load()})"
-          + (f"; model build {build:.2f} s, once per process" if rebuild else ""))
+          + (f"; weights prepared in {build:.2f} s, once per process" if rebuild else ""))
     return X, wall
 
 
@@ -185,6 +232,7 @@ def main(argv=None):
     parser.add_argument("--clips", type=int, default=None, help="use only the first N clips")
     parser.add_argument("--n-jobs", type=int, default=None)
     parser.add_argument("--accuracy", action="store_true")
+    parser.add_argument("--no-keras", action="store_true", help="skip the Keras rebuild (no TensorFlow import)")
     args = parser.parse_args(argv)
 
     shared = Path(args.shared)
@@ -200,6 +248,12 @@ def main(argv=None):
     if not np.allclose(X, default_embedding(ours), rtol=0, atol=1e-5):
         sys.exit("MusicnnEmbedding.transform disagrees with the per-patch outputs")
     worst = compare(ours, stored, "ours vs stored reference (../shared/bench/musicnn_reference_shared_clips.npz)")
+    keras = None
+    if not args.no_keras:
+        keras = ours_per_patch(paths, network="keras")
+        compare(keras, stored, "for scale, genreclf's Keras rebuild run by TensorFlow (what MusicnnEmbedding ran "
+                "before) vs stored reference")
+    rounding(ours, stored, paths, keras)
 
     if args.reference_python:
         ref, steps, total, first = run_reference(args.reference_python, paths, args.reference_batch_size,

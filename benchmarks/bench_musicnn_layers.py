@@ -96,8 +96,9 @@ def print_counts(genres, side):
 def per_patch_outputs(paths, tracks, model, cache=None):
     """{layer: [array (n_patches, n_units) float32 per clip]} for every clip, from one network call per clip."""
     from genreclf.audio import load_audio
-    from genreclf.features.musicnn import _network, musicnn_patches
-    from genreclf.models.musicnn_network import MUSICNN_SR
+    from genreclf.features.base import _one_thread
+    from genreclf.features.musicnn import musicnn_patches
+    from genreclf.models.musicnn_network import MUSICNN_SR, musicnn_forward
 
     stored, cache_file = {}, None
     if cache:
@@ -107,12 +108,12 @@ def per_patch_outputs(paths, tracks, model, cache=None):
                 stored = {k: f[k] for k in f.files}
     missing = [i for i, t in enumerate(tracks) if f"{t}/taggram" not in stored]
     if missing:
-        _, run = _network(model)
         start = time.perf_counter()
         for n, i in enumerate(missing, 1):
-            y, _ = load_audio(paths[i], sr=MUSICNN_SR)
-            for layer, out in zip(LAYERS, run(musicnn_patches(y))):
-                stored[f"{tracks[i]}/{layer}"] = out.numpy()
+            with _one_thread():  # as MusicnnEmbedding.transform makes the patches
+                x = musicnn_patches(load_audio(paths[i], sr=MUSICNN_SR)[0])
+            for layer, out in zip(LAYERS, musicnn_forward(x, model)):
+                stored[f"{tracks[i]}/{layer}"] = out
             if n % 20 == 0 or n == len(missing):
                 print(f"  {model}: {n}/{len(missing)} clips through the network "
                       f"({time.perf_counter() - start:.0f} s, load {os.getloadavg()[0]:.1f})", flush=True)

@@ -11,18 +11,24 @@ skipped. On the 145 readable development clips of
 ``../shared/data`` (``gtzan_dev`` FLAC and ``gtzan_subset`` WAV; timing only: no choice is made here, so every
 clip is used whatever its side of the split):
 
-(a) **Compute rate.** The FLOPs of one 3 s patch are counted from the layer shapes of ``build_musicnn()``
-    (multiply-adds of every Conv/Dense layer; GFLOP = 2 x multiply-adds). ``MusicnnEmbedding().transform`` of
-    every clip (after the once-per-process model build and a warm-up clip, both timed apart) gives seconds per
-    clip and achieved GFLOP/s (per wall second, what a user waits, and per CPU-second of the process's threads,
-    what the code achieves whatever else the machine runs). On ``--stage-clips`` clips: decoding + resampling
-    and the log-mel patches (medians per clip), and the network alone, called once per clip (10 patches, as
-    ``transform`` does) and in batches of 64 patches across clips. With ``--reference-python``, the original code
-    on ``--reference-clips`` clips and ours on the same clips, in the same run (``bench_musicnn.run_reference``
-    and ``time_ours``).
-(a2) **oneDNN**: the network alone on the patches of 8 clips, in a fresh process for each
-    ``TF_ENABLE_ONEDNN_OPTS`` (unset, ``0``, ``1``; unset, TensorFlow enables oneDNN only on CPUs with
-    AVX512_VNNI, AVX512_BF16 or AMX): GFLOP/s and the largest difference of the outputs.
+(a) **Compute rate, from Python.** The FLOPs of one 3 s patch are counted from the shapes of the shipped weights
+    (multiply-adds of every convolution and dense layer; GFLOP = 2 x multiply-adds). ``MusicnnEmbedding()
+    .transform`` of every clip (after the once-per-process preparation of the weights and a warm-up clip, both
+    timed apart) gives seconds per clip and achieved GFLOP/s (per wall second, what a user waits, and per
+    CPU-second of the process's threads, what the code achieves whatever else the machine runs); then again with
+    ``n_jobs=2`` (clips in two joblib worker processes, one network thread each). On
+    ``--stage-clips`` clips: decoding + resampling and the log-mel patches (medians per clip), and the network
+    alone (``musicnn_forward``, NumPy), called once per clip (10 patches, as ``transform`` does) and in batches of
+    64 patches across clips. This process never imports TensorFlow. With ``--reference-python``, the original
+    code on ``--reference-clips`` clips and ours on the same clips, in the same run
+    (``bench_musicnn.run_reference`` and ``time_ours``).
+(a2) **NumPy against TensorFlow, paired**: the network alone on the patches of 8 clips, in calls of 10 patches
+    (one clip), best of 3 calls, in a fresh process for each of: genreclf's NumPy forward pass, and its Keras
+    rebuild run by TensorFlow with ``TF_ENABLE_ONEDNN_OPTS`` unset, ``0`` and ``1`` (unset, TensorFlow enables
+    oneDNN only on CPUs with AVX512_VNNI, AVX512_BF16 or AMX; the ``genreclf`` command sets ``1``). The four
+    run in turn, ``--rounds`` times (A B C D A B C D ...), so each round compares them under the same machine
+    load: GFLOP/s min / median / max over the rounds, NumPy's speed over each TensorFlow setting's round by
+    round, and the largest difference of the outputs.
 (a3) **Each feature set** (``gtzan``, ``musicnn``, ``mfcc``), extracted from ``--stage-clips`` clips as
     ``benchmark(features=...)`` does (``extract_feature_sets``, ``n_jobs=-1``), after two clips that pay the
     one-off start-up (worker processes, numba kernels, the network's build): seconds per clip.
@@ -74,6 +80,19 @@ def load():
     return f"load {os.getloadavg()[0]:.1f}"
 
 
+def machine():
+    """The CPU, its vector instruction sets and the BLAS NumPy uses: what the figures below depend on."""
+    from threadpoolctl import threadpool_info
+
+    info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    model = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")), "?")
+    flags = sorted({f for f in info.split() if f.startswith("avx") or f in ("fma", "amx_bf16", "amx_tile")})
+    blas = [f"{i['internal_api']} {i['version']} ({i.get('architecture', '?')} kernels, {i['num_threads']} threads)"
+            for i in threadpool_info() if i["user_api"] == "blas"]
+    return (f"CPU: {model}, {os.cpu_count()} CPUs, flags {' '.join(flags) or '?'}; NumPy {np.__version__} with "
+            f"{', '.join(blas) or 'no BLAS found'}; {load()}")
+
+
 def dev_clips(shared):
     """The readable development clips (gtzan_dev FLAC + gtzan_subset WAV without the corrupt jazz.00054)."""
     data = shared / "data"
@@ -85,17 +104,21 @@ def dev_clips(shared):
 
 
 def count_flops():
-    """(multiply-adds per patch, {layer: multiply-adds}) of the Conv/Dense layers of build_musicnn()."""
-    import keras
-
-    from genreclf.models.musicnn_network import build_musicnn
+    """(multiply-adds per 3 s patch, {layer: multiply-adds}) of the convolutions and dense layers, from the shapes
+    of the shipped weights (no Keras): a convolution costs (output positions) x (its kernel's size)."""
+    from genreclf.models.musicnn_network import N_FRAMES, N_MELS, musicnn_weights
 
     macs = {}
-    for layer in build_musicnn().layers:
-        if isinstance(layer, (keras.layers.Conv1D, keras.layers.Conv2D)):
-            macs[layer.name] = int(np.prod(layer.output.shape[1:]) * np.prod(layer.kernel.shape[:-1]))
-        elif isinstance(layer, keras.layers.Dense):
-            macs[layer.name] = int(np.prod(layer.kernel.shape))
+    for name, values in musicnn_weights("MSD_musicnn").items():
+        kernel = values[0]
+        if name.startswith("timbral_") and name.endswith("_conv"):  # 'valid' over the bands, 'same' in time
+            macs[name] = N_FRAMES * (N_MELS - kernel.shape[1] + 1) * kernel.size
+        elif name.startswith("temporal_") and name.endswith("_conv"):  # 'same' in time, every band
+            macs[name] = N_FRAMES * N_MELS * kernel.size
+        elif name.startswith("midend_") and name.endswith("_conv"):  # 'same' in time
+            macs[name] = N_FRAMES * kernel.size
+        elif name in ("penultimate_dense", "logits"):
+            macs[name] = kernel.size
     return sum(macs.values()), macs
 
 
@@ -112,27 +135,40 @@ def n_patches(path):
 
 # -- (a) compute rate --------------------------------------------------------------------------------------
 def compute_rate(paths, gflop, stage_clips):
-    import genreclf.features.musicnn as mm
+    import genreclf.models.musicnn_network as mn
     from genreclf.audio import load_audio
     from genreclf.features.base import _one_thread
-    from genreclf.models.musicnn_network import MUSICNN_SR
+    from genreclf.features.musicnn import MusicnnEmbedding, musicnn_patches
+    from genreclf.models.musicnn_network import MUSICNN_SR, musicnn_forward
 
-    mm._NETWORKS.clear()
+    mn._FORWARD.clear()
     t = time.perf_counter()
-    _, run = mm._network("MSD_musicnn")
+    mn._numpy_network("MSD_musicnn", np.float32)
     build = time.perf_counter() - t
-    emb = mm.MusicnnEmbedding()
+    emb = MusicnnEmbedding()
     t = time.perf_counter()
-    emb.transform(paths[:1])  # the first call traces the tf.function
+    emb.transform(paths[:1])  # the threads' work arrays are allocated on the first call
     first = time.perf_counter() - t
     patches = sum(n_patches(p) for p in paths)
     t, cpu = time.perf_counter(), time.process_time()
     emb.transform(paths)
     wall, cpu = time.perf_counter() - t, time.process_time() - cpu
-    print(f"\n(a) MusicnnEmbedding().transform of {len(paths)} clips ({patches} patches, {patches * gflop:.0f} GFLOP): "
-          f"{wall:.1f} s = {wall / len(paths):.3f} s per clip, {patches * gflop / wall:.0f} GFLOP/s end to end "
-          f"({load()}); {cpu / len(paths):.3f} CPU s per clip (all threads), {patches * gflop / cpu:.0f} GFLOP per "
-          f"CPU-second; model build {build:.1f} s and first call {first:.1f} s, once per process", flush=True)
+    print(f"\n(a) MusicnnEmbedding().transform of {len(paths)} clips ({patches} patches, {patches * gflop:.0f} GFLOP; "
+          f"network on {mn._threads(None)} threads): {wall:.1f} s = {wall / len(paths):.3f} s per clip, "
+          f"{patches * gflop / wall:.0f} GFLOP/s end to end ({load()}); {cpu / len(paths):.3f} CPU s per clip (all "
+          f"threads), {patches * gflop / cpu:.0f} GFLOP per CPU-second; weights prepared in {build:.2f} s and first "
+          f"call {first:.2f} s, once per process", flush=True)
+    # the same with clips in joblib's worker processes (one network thread each there), after their start-up
+    workers = MusicnnEmbedding(n_jobs=2)
+    t = time.perf_counter()
+    workers.transform(paths[:2])
+    start = time.perf_counter() - t
+    t = time.perf_counter()
+    workers.transform(paths)
+    wall2 = time.perf_counter() - t
+    print(f"    with n_jobs=2 (two worker processes, one network thread each): {wall2 / len(paths):.3f} s per clip, "
+          f"{patches * gflop / wall2:.0f} GFLOP/s end to end, after {start:.1f} s for the first 2 clips, which start "
+          f"the workers ({load()})", flush=True)
 
     dec, mel, per_clip = [], [], []
     for p in paths[:stage_clips]:
@@ -140,25 +176,27 @@ def compute_rate(paths, gflop, stage_clips):
             t = time.perf_counter()
             y, _ = load_audio(p, sr=MUSICNN_SR)
             t1 = time.perf_counter()
-            per_clip.append(mm.musicnn_patches(y))
+            per_clip.append(musicnn_patches(y))
             t2 = time.perf_counter()
         dec.append(t1 - t)
         mel.append(t2 - t1)
     X = np.concatenate(per_clip)
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     for x in per_clip:
-        [o.numpy() for o in run(x)]
-    one_call = time.perf_counter() - t
+        musicnn_forward(x)
+    one_call, one_cpu = time.perf_counter() - t, time.process_time() - c
     batch = min(64, len(X))
     full = (len(X) // batch) * batch
     t = time.perf_counter()
     for i in range(0, full, batch):
-        [o.numpy() for o in run(X[i:i + batch])]
+        musicnn_forward(X[i:i + batch])
     batched = time.perf_counter() - t
     print(f"    stages on {len(per_clip)} clips ({len(X)} patches; {load()}): decode + resample "
           f"{np.median(dec):.3f} s, log-mel patches {np.median(mel):.3f} s per clip (medians); network "
-          f"{one_call / len(per_clip):.3f} s per clip = {len(X) * gflop / one_call:.0f} GFLOP/s in one call per clip, "
-          f"{full * gflop / batched:.0f} GFLOP/s in batches of {batch} patches across clips", flush=True)
+          f"{one_call / len(per_clip):.3f} s per clip = {len(X) * gflop / one_call:.0f} GFLOP/s in one call per clip "
+          f"({len(X) * gflop / one_cpu:.0f} GFLOP per CPU-second), {full * gflop / batched:.0f} GFLOP/s in batches of "
+          f"{batch} patches across clips", flush=True)
+    print("    TensorFlow was " + ("imported" if "tensorflow" in sys.modules else "not imported") + " by this process")
 
 
 def set_costs(paths, n):
@@ -194,54 +232,89 @@ def reference_rate(python, paths, shared, gflop):
           f"GFLOP/s: {ref / ours:.1f}x ({load()})", flush=True)
 
 
-def network_worker(paths, out):
-    """In a fresh process: the network alone on the clips' patches, in calls of 10; best of 3; outputs saved."""
+def network_worker(kind, out, paths):
+    """In a fresh process: the network alone on the clips' patches, in calls of 10; best of 3; outputs saved.
+
+    ``kind``: ``"numpy"`` (musicnn_forward) or ``"tensorflow"`` (the Keras rebuild in a tf.function, as
+    MusicnnEmbedding ran it before).
+    """
     import json
 
     from genreclf.audio import load_audio
-    from genreclf.features.musicnn import _network, musicnn_patches
-    from genreclf.models.musicnn_network import MUSICNN_SR
+    from genreclf.features.base import _one_thread
+    from genreclf.features.musicnn import musicnn_patches
+    from genreclf.models.musicnn_network import MUSICNN_SR, N_FRAMES, N_MELS, load_musicnn, musicnn_forward
 
-    X = np.concatenate([musicnn_patches(load_audio(p, sr=MUSICNN_SR)[0]) for p in paths])
-    _, run = _network("MSD_musicnn")
-    [o.numpy() for o in run(X[:10])]  # trace
+    with _one_thread():
+        X = np.concatenate([musicnn_patches(load_audio(p, sr=MUSICNN_SR)[0]) for p in paths])
+    if kind == "numpy":
+        def run(x):
+            return musicnn_forward(x)
+    else:
+        import tensorflow as tf
+
+        net = load_musicnn("MSD_musicnn")
+        spec = tf.TensorSpec([None, N_FRAMES, N_MELS], tf.float32)
+        call = tf.function(lambda x: net(x, training=False), input_signature=[spec], reduce_retracing=True)
+
+        def run(x):
+            return [o.numpy() for o in call(x)]
+    run(X[:10])  # trace / allocate
     best = (np.inf, np.inf)
     for _ in range(3):
         t, c = time.perf_counter(), time.process_time()
-        outputs = [[o.numpy() for o in run(X[i:i + 10])] for i in range(0, len(X), 10)]
+        outputs = [run(X[i:i + 10]) for i in range(0, len(X), 10)]
         best = min(best, (time.perf_counter() - t, time.process_time() - c))
     np.savez(out, *[np.concatenate(parts) for parts in zip(*outputs)])
-    print(json.dumps({"patches": len(X), "wall": best[0], "cpu": best[1], "load": os.getloadavg()[0]}))
+    print(json.dumps({"patches": len(X), "wall": best[0], "cpu": best[1], "load": os.getloadavg()[0],
+                      "tensorflow": "tensorflow" in sys.modules}))
 
 
-def onednn(paths, gflop):
-    """The network under TF_ENABLE_ONEDNN_OPTS unset, 0 and 1, each in a fresh process."""
+SETTINGS = (("numpy", None), ("tensorflow", "unset"), ("tensorflow", "0"), ("tensorflow", "1"))
+
+
+def paired(paths, gflop, rounds):
+    """The network alone, NumPy and TensorFlow under each TF_ENABLE_ONEDNN_OPTS, a fresh process each, in turn."""
     import json
 
-    with tempfile.TemporaryDirectory(prefix="genreclf_onednn_") as tmp:
-        results = {}
-        for setting in ("unset", "0", "1"):
-            env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
-            env.pop("TF_ENABLE_ONEDNN_OPTS", None)
-            if setting != "unset":
-                env["TF_ENABLE_ONEDNN_OPTS"] = setting
-            out = os.path.join(tmp, f"{setting}.npz")
-            proc = subprocess.run([sys.executable, __file__, "--network-worker", out, *paths], env=env,
-                                  capture_output=True, text=True)
-            if proc.returncode:
-                sys.exit(f"network worker failed:\n{proc.stderr[-3000:]}")
-            results[setting] = json.loads(proc.stdout.strip().splitlines()[-1])
-            with np.load(out) as f:
-                results[setting]["outputs"] = [f[k] for k in f.files]
-    base = results["unset"]["outputs"]
-    print(f"\n(a2) the network alone on {results['unset']['patches']} patches in calls of 10, in a fresh process per "
-          "TF_ENABLE_ONEDNN_OPTS\n    (unset: TensorFlow turns oneDNN on only on CPUs with AVX512_VNNI, AVX512_BF16 or "
-          "AMX):")
-    for setting, r in results.items():
-        diff = max(float(np.abs(a - b).max()) for a, b in zip(r["outputs"], base))
-        flops = r["patches"] * gflop
-        print(f"    {setting:5s}: {flops / r['wall']:4.0f} GFLOP/s, {flops / r['cpu']:3.0f} GFLOP per CPU-second; "
-              f"largest |difference| of the outputs vs unset {diff:.2g} (load {r['load']:.1f})")
+    runs = {setting: [] for setting in SETTINGS}
+    outputs = {}
+    with tempfile.TemporaryDirectory(prefix="genreclf_paired_") as tmp:
+        for _ in range(rounds):
+            for kind, onednn in SETTINGS:
+                env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+                env.pop("TF_ENABLE_ONEDNN_OPTS", None)
+                if onednn not in (None, "unset"):
+                    env["TF_ENABLE_ONEDNN_OPTS"] = onednn
+                out = os.path.join(tmp, f"{kind}-{onednn}.npz")
+                proc = subprocess.run([sys.executable, __file__, "--network-worker", kind, out, *paths], env=env,
+                                      capture_output=True, text=True)
+                if proc.returncode:
+                    sys.exit(f"network worker failed:\n{proc.stderr[-3000:]}")
+                runs[kind, onednn].append(json.loads(proc.stdout.strip().splitlines()[-1]))
+                with np.load(out) as f:
+                    outputs[kind, onednn] = [f[k] for k in f.files]
+    n = runs[SETTINGS[0]][0]["patches"]
+    print(f"\n(a2) the network alone on {n} patches in calls of 10 (best of 3 calls), a fresh process per setting, the "
+          f"four in turn, {rounds} rounds\n    (TF_ENABLE_ONEDNN_OPTS unset: TensorFlow turns oneDNN on only on CPUs "
+          "with AVX512_VNNI, AVX512_BF16 or AMX); GFLOP/s min / median / max over the rounds:")
+    base = outputs["tensorflow", "unset"]
+    ours = [n * gflop / r["wall"] for r in runs["numpy", None]]
+    for setting in SETTINGS:
+        rates = [n * gflop / r["wall"] for r in runs[setting]]
+        cpu = np.median([n * gflop / r["cpu"] for r in runs[setting]])
+        loads = [r["load"] for r in runs[setting]]
+        diff = max(float(np.abs(a - b).max()) for a, b in zip(outputs[setting], base))
+        label = "NumPy (genreclf)" if setting[0] == "numpy" else f"TensorFlow, oneDNN {setting[1]}"
+        ratio = ""
+        if setting[0] != "numpy":
+            r = [a / b for a, b in zip(ours, rates)]
+            ratio = f"; NumPy's speed over it, round by round: {min(r):.2f} / {np.median(r):.2f} / {max(r):.2f}x"
+        print(f"    {label:24s} {min(rates):4.0f} / {np.median(rates):4.0f} / {max(rates):4.0f} GFLOP/s, "
+              f"{cpu:3.0f} GFLOP per CPU-second; largest |difference| of the outputs vs TensorFlow (oneDNN unset) "
+              f"{diff:.2g}{ratio} (load {min(loads):.1f}-{max(loads):.1f})", flush=True)
+    if any(r["tensorflow"] for r in runs["numpy", None]):
+        print("    (the NumPy worker imported TensorFlow: it should not)")
 
 
 # -- (b), (c) the command, cold and warm -------------------------------------------------------------------
@@ -410,13 +483,17 @@ def main(argv=None):
     parser.add_argument("--skip-cli", action="store_true", help="skip (b), (c) and (d)")
     parser.add_argument("--skip-fit-1000", action="store_true", help="skip (d)'s fits on 1000 rows")
     parser.add_argument("--bf16", action="store_true", help="(e): time the network under mixed_bfloat16")
+    parser.add_argument("--rounds", type=int, default=3, help="(a2): rounds of the four settings, in turn")
+    parser.add_argument("--paired-clips", type=int, default=8, help="(a2): clips of the network-alone runs")
+    parser.add_argument("--skip-paired", action="store_true", help="skip (a2)")
     parser.add_argument("--network-worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.network_worker:
-        return network_worker(args.network_worker[1:], args.network_worker[0])
+        return network_worker(args.network_worker[0], args.network_worker[1], args.network_worker[2:])
     shared = Path(args.shared)
     paths = dev_clips(shared)[:args.clips]
 
+    print(machine())
     macs, per_layer = count_flops()
     gflop = 2 * macs / 1e9
     largest = sorted(per_layer.items(), key=lambda kv: -kv[1])[:3]
@@ -429,7 +506,8 @@ def main(argv=None):
         reference_rate(args.reference_python, paths[::step][:args.reference_clips], shared, gflop)
     else:
         print("    (no --reference-python: the original code was not run)")
-    onednn(paths[::max(1, len(paths) // 8)][:8], gflop)
+    if not args.skip_paired:
+        paired(paths[::max(1, len(paths) // args.paired_clips)][:args.paired_clips], gflop, args.rounds)
     print("\n(a3) each feature set of genreclf benchmark, extracted as it does (extract_feature_sets, n_jobs=-1):")
     set_costs(paths, args.stage_clips)
     if not args.skip_cli:

@@ -3,8 +3,9 @@
 musicnn (Pons & Serra, 2019; ISC license) is a family of convolutional networks trained to tag music with 50
 tags, on the Million Song Dataset (``MSD_musicnn``) or MagnaTagATune (``MTT_musicnn``). Its inner layers are
 general-purpose music descriptors: a linear classifier on the 200-unit ``penultimate`` layer beats every
-hand-crafted GTZAN feature set on artist-filtered splits. The networks are rebuilt in Keras 3
-(:mod:`genreclf.models.musicnn_network`) and their weights ship with genreclf, so everything works offline.
+hand-crafted GTZAN feature set on artist-filtered splits. Their weights ship with genreclf, so everything works
+offline, and the networks run in NumPy (:func:`genreclf.models.musicnn_network.musicnn_forward`: float32 BLAS
+matrix products, no TensorFlow); a Keras 3 rebuild of them is there for fine-tuning.
 
 The input is the musicnn log-mel spectrogram: librosa mel power spectrogram at 16 kHz (``n_fft=512``,
 ``hop_length=256``, 96 bands), ``log10(10000 * mel + 1)``, cut into 3-second patches of 187 frames, one every
@@ -14,11 +15,11 @@ before ``10000 * mel``, which overflows to ``inf`` on loud clips (436 of 471 GTZ
 runs in float32. musicnn 0.1.0's extractor also returns, for every patch after the first, the *first*
 patch's ``penultimate`` values (a stale variable in its batching loop); here every patch has its own.
 
-TensorFlow is imported on first use, and each process builds each model once (a module-level cache), so
-``n_jobs`` workers and repeated ``transform`` calls pay the build once.
+Each process prepares each model's weights once (a few milliseconds), so ``n_jobs`` workers and repeated
+``transform`` calls pay that once. With ``n_jobs=None`` the network runs each clip's patches on every CPU (one
+BLAS thread per patch); in joblib's worker processes, on ``cpu_count // n_jobs`` threads each. The outputs are
+the same bits either way.
 """
-import threading
-
 import numpy as np
 
 from .._deprecation import DEPRECATED, deprecate_positional_args, renamed_param
@@ -31,6 +32,7 @@ from ..models.musicnn_network import (
     MUSICNN_SR,
     N_FRAMES,
     N_MELS,
+    musicnn_forward,
     musicnn_tags,
 )
 from .base import BaseAudioTransformer
@@ -82,26 +84,6 @@ def musicnn_patches(y, *, tail="drop"):
     return out
 
 
-# -- one network per model and process -------------------------------------------------------------------
-_NETWORKS = {}
-_LOCK = threading.Lock()
-
-
-def _network(model):
-    """The Keras network of ``model`` and a compiled inference function, built once per process."""
-    with _LOCK:
-        if model not in _NETWORKS:
-            import tensorflow as tf
-
-            from ..models.musicnn_network import load_musicnn
-
-            net = load_musicnn(model)
-            spec = tf.TensorSpec([None, N_FRAMES, N_MELS], tf.float32)
-            run = tf.function(lambda x: net(x, training=False), input_signature=[spec], reduce_retracing=True)
-            _NETWORKS[model] = (net, run)
-        return _NETWORKS[model]
-
-
 class MusicnnEmbedding(BaseAudioTransformer):
     """Pretrained musicnn embeddings of each clip: a layer of the network, pooled over 3 s patches.
 
@@ -136,7 +118,8 @@ class MusicnnEmbedding(BaseAudioTransformer):
         Frames after the last full patch: dropped (musicnn's default, so results match it) or zero-padded
         into one more patch (then clips shorter than 3 s work too).
     batch_size : int > 0
-        Most patches per network call (a 30 s clip has 10); bounds memory on long recordings.
+        Most patches per network call (a 30 s clip has 10); bounds the memory of the outputs on long recordings.
+        It does not change them: every patch is computed on its own.
     input : {"auto", "filename", "array"}
         What an element of ``X`` is: a path, or a signal **at 16 kHz** (resample other signals first,
         e.g. with ``librosa.resample``).
@@ -158,14 +141,22 @@ class MusicnnEmbedding(BaseAudioTransformer):
     See Also
     --------
     MusicnnTagger : the 50 tag probabilities, named by their tags.
-    genreclf.models.musicnn_network.load_musicnn : the Keras network itself.
+    genreclf.models.musicnn_network.musicnn_forward : the network in NumPy, on log-mel patches.
+    genreclf.models.musicnn_network.load_musicnn : the same network in Keras, for fine-tuning.
 
     Notes
     -----
     Weights: musicnn 0.1.0 by Jordi Pons and Xavier Serra, Music Technology Group, Universitat Pompeu
-    Fabra, ISC license (``genreclf/data/musicnn/LICENSE``). Outputs match the original code to 1e-4 (see
-    ``benchmarks/bench_musicnn.py``), except for two fixes: the float16 overflow of its log-mel step, and its
-    per-patch ``penultimate`` values, which repeat the first patch's.
+    Fabra, ISC license (``genreclf/data/musicnn/LICENSE``). Outputs match the original code to float32 rounding
+    (``benchmarks/bench_musicnn.py``, per-clip means on 46 real clips: within 1e-5 for ``penultimate``,
+    ``mean_pool`` and ``taggram``; 1.6e-4 for ``max_pool``, whose values reach 170 and whose float32 result in
+    the original code is itself 2.1e-4 from a float64 evaluation), except for two fixes: the float16 overflow of
+    its log-mel step, and its per-patch ``penultimate`` values, which repeat the first patch's.
+
+    Speed: the network runs in NumPy, at about the float32 speed of NumPy's BLAS (``benchmarks/
+    bench_musicnn_speed.py``); TensorFlow is not imported. With ``n_jobs=None`` the patches of each clip are
+    spread over the CPUs (as many threads as BLAS would start: ``OMP_NUM_THREADS`` when set, else every CPU),
+    one BLAS thread per patch, so the rows are the same bits for any ``n_jobs``.
 
     Examples
     --------
@@ -185,7 +176,8 @@ class MusicnnEmbedding(BaseAudioTransformer):
 
     #: The models' sample rate; not a parameter (the networks only know 16 kHz).
     sr = MUSICNN_SR
-    #: TensorFlow runs the network on every core already: a benchmark does not give it parallel clips.
+    #: The network runs a clip's patches on every CPU already (``musicnn_forward``): a benchmark does not give it
+    #: parallel clips.
     _runs_own_threads = True
 
     @deprecate_positional_args
@@ -235,12 +227,11 @@ class MusicnnEmbedding(BaseAudioTransformer):
 
     def _patch_outputs(self, patches):
         """The chosen layers for every patch, side by side: ``(n_patches, n_units)`` float32."""
-        _, run = _network(self.model)
         index = [list(MUSICNN_LAYERS).index(name) for name in self._layers()]
         parts = []
         for i in range(0, len(patches), self.batch_size):
-            outputs = run(patches[i:i + self.batch_size])
-            parts.append(np.concatenate([outputs[k].numpy() for k in index], axis=1))
+            outputs = musicnn_forward(patches[i:i + self.batch_size], self.model)
+            parts.append(np.concatenate([outputs[k] for k in index], axis=1))
         return np.concatenate(parts, axis=0)
 
     def _extract(self, y):

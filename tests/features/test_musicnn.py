@@ -1,6 +1,7 @@
 """MusicnnEmbedding / MusicnnTagger: equality with the original musicnn 0.1.0 code, shapes, names, errors,
-determinism and pickling. The network runs on 1-patch signals (3.5 s), so each call costs tens of ms; TensorFlow's
-import (a few seconds) is paid once by the module."""
+determinism and pickling, and no TensorFlow on the way. The network (NumPy, see
+``tests/models/test_musicnn_network.py`` for its equality with the Keras rebuild) runs on 1-patch signals (3.5 s),
+so each call costs tens of ms."""
 import subprocess
 import sys
 
@@ -36,7 +37,6 @@ REF_PENULTIMATE_12 = [-0.1771756, -0.1270288, -0.01130518, -0.2751209, 1.479241,
 
 @pytest.fixture(scope="module")
 def musicnn():
-    pytest.importorskip("tensorflow")
     from genreclf.features import musicnn
 
     return musicnn
@@ -46,6 +46,18 @@ def test_import_does_not_load_tensorflow():
     code = ("import sys, genreclf; from genreclf.features.musicnn import MusicnnEmbedding; "
             "e = genreclf.MusicnnTagger(); e.get_params(); "
             "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_embedding_and_tags_run_without_tensorflow():
+    """The whole path, import to features, in a fresh interpreter: the network runs in NumPy."""
+    code = ("import sys, numpy as np\n"
+            "from genreclf.features.musicnn import MusicnnEmbedding, MusicnnTagger\n"
+            "y = (0.3 * np.sin(2 * np.pi * 220 * np.arange(4 * 16000) / 16000)).astype(np.float32)\n"
+            "assert MusicnnEmbedding().fit_transform([y]).shape == (1, 3412)\n"
+            "assert MusicnnTagger(model='MTT_musicnn').fit_transform([y]).shape == (1, 50)\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras', 'tf_keras')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
@@ -105,6 +117,15 @@ def test_shapes_names_and_determinism(musicnn):
     ten = np.tile(y, 3)[: 10 * SR]  # 10 s: 3 full patches, the tail dropped by default and padded on request
     assert musicnn.musicnn_patches(ten).shape == (3, 187, 96)
     assert musicnn.musicnn_patches(ten, tail="pad").shape == (4, 187, 96)
+
+
+def test_same_bits_in_worker_processes(musicnn):
+    """n_jobs=2 runs clips in joblib's workers (one thread each there), n_jobs=None on every CPU of this process:
+    each patch is computed the same way in both."""
+    y = synthetic()
+    X = [y, 0.5 * y[::-1].copy(), np.tile(y, 2)]
+    emb = musicnn.MusicnnEmbedding(layer="penultimate+max_pool+taggram", summary="mean_std")
+    np.testing.assert_array_equal(emb.set_params(n_jobs=2).transform(X), emb.set_params(n_jobs=None).transform(X))
 
 
 def test_short_clips_and_bad_params(musicnn):
