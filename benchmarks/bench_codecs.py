@@ -150,25 +150,27 @@ _CHECKED = []
 def musicnn_features(files):
     """``MusicnnEmbedding(layer="mean_pool")`` and ``MusicnnEmbedding()`` of the clips from ONE network run per clip.
 
-    The network is the cost (~0.3 s per clip on an idle core), so both layers are taken from one call, as
+    The network is the cost (~0.2 s per clip on two idle cores), so both layers are taken from one call, as
     ``benchmarks/bench_musicnn.py`` does; the first call checks them against the two public transformers.
     """
     from genreclf import MusicnnEmbedding
     from genreclf.audio import load_audio
-    from genreclf.features.musicnn import _network, musicnn_patches
-    from genreclf.models.musicnn_network import MUSICNN_LAYERS, MUSICNN_SR
+    from genreclf.features.base import _one_thread
+    from genreclf.features.musicnn import musicnn_patches
+    from genreclf.models.musicnn_network import MUSICNN_LAYERS, MUSICNN_SR, musicnn_forward
 
-    _, run = _network("MSD_musicnn")
     at = {k: list(MUSICNN_LAYERS).index(k) for k in MUSICNN}
     out = {k: [] for k in MUSICNN}
     for f in files:
-        outputs = run(musicnn_patches(load_audio(f, sr=MUSICNN_SR)[0]))
+        with _one_thread():  # as MusicnnEmbedding.transform makes the patches
+            patches = musicnn_patches(load_audio(f, sr=MUSICNN_SR)[0])
+        outputs = musicnn_forward(patches)
         for k in MUSICNN:
-            out[k].append(outputs[at[k]].numpy().mean(axis=0))
+            out[k].append(outputs[at[k]].mean(axis=0))
     out = {k: np.stack(v) for k, v in out.items()}
     if not _CHECKED:
-        for k, est in (("mean_pool", MusicnnEmbedding(layer="mean_pool")),
-                       ("penultimate", MusicnnEmbedding(layer="penultimate"))):
+        for k, est in (("mean_pool", MusicnnEmbedding(layer="mean_pool", summary="mean")),
+                       ("penultimate", MusicnnEmbedding(layer="penultimate", summary="mean"))):
             diff = float(np.abs(est.transform(files[:2]) - out[k][:2]).max())
             if diff > 1e-4:
                 sys.exit(f"the shared network run differs from {est!r} by {diff:.3g}")

@@ -25,7 +25,7 @@ clip is used whatever its side of the split):
 (a2) **NumPy against TensorFlow, paired**: the network alone on the patches of 8 clips, in calls of 10 patches
     (one clip), best of 3 calls, in a fresh process for each of: genreclf's NumPy forward pass, and its Keras
     rebuild run by TensorFlow with ``TF_ENABLE_ONEDNN_OPTS`` unset, ``0`` and ``1`` (unset, TensorFlow enables
-    oneDNN only on CPUs with AVX512_VNNI, AVX512_BF16 or AMX; the ``genreclf`` command sets ``1``). The four
+    oneDNN only on CPUs with AVX512_VNNI, AVX512_BF16 or AMX; the ``genreclf`` command used to set ``1``). The four
     run in turn, ``--rounds`` times (A B C D A B C D ...), so each round compares them under the same machine
     load: GFLOP/s min / median / max over the rounds, NumPy's speed over each TensorFlow setting's round by
     round, and the largest difference of the outputs.
@@ -35,8 +35,8 @@ clip is used whatever its side of the split):
 (b) **The command, cold.** ``genreclf benchmark --data CLIPS --features gtzan,musicnn --protocol both --cv 5``
     (5 folds: the clips hold 9 reggae clips, fewer than the default 10) in a fresh process, on a temporary
     folder of links ``genre/clip`` and with ``GENRECLF_DATA`` set to an empty temporary data home, so the
-    feature cache (``<data home>/cache``) starts empty. The program runs with TensorFlow's oneDNN kernels on
-    (``genreclf.cli.console_main``), unlike (a) to (a3), which time the library in this process.
+    feature cache (``<data home>/cache``) starts empty (the program runs musicnn in NumPy, as the library does in
+    (a) to (a3), which time it in this process).
 (c) **The same command, warm**: run again at once; its wall time as a fraction of (b)'s. The warm run extracts
     nothing and fits nothing (the fold results are read back from the same cache), so (c) is start-up, cache
     reads and the leaderboard.

@@ -628,16 +628,11 @@ def main(argv=None):
 
 
 def console_main():
-    """The ``genreclf`` program: :func:`main` in a process of its own, with TensorFlow's oneDNN kernels on.
+    """The ``genreclf`` program: :func:`main` in a process of its own, with the exit status it returns.
 
-    TensorFlow turns oneDNN on by itself only on CPUs with AVX512_VNNI, AVX512_BF16 or AMX. On an AVX2 CPU they run
-    the musicnn network about twice as fast (``benchmarks/bench_musicnn_speed.py``, (a2): 99 against 48 GFLOP/s),
-    with outputs within 3.2e-4 of the default kernels. A command owns its process, so it turns them on; a library
-    does not change the TensorFlow of the user's process (from Python, set ``TF_ENABLE_ONEDNN_OPTS=1`` before
-    TensorFlow starts). A value already in the environment is kept (``TF_ENABLE_ONEDNN_OPTS=0 genreclf ...``
-    turns them off).
+    It leaves TensorFlow as it finds it (its oneDNN kernels included), so that a network fitted by the command gives the
+    numbers it gives from Python; musicnn runs in NumPy and needs none of it.
     """
-    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
     return main()
 
 

@@ -106,7 +106,7 @@ def extract_feature_sets(clips, sets, *, memory=None, n_jobs=None, chunk_size=32
         The cache folder of the transformers (``None``: no cache). A folder that cannot be written is used as
         no cache, with one warning.
     n_jobs : int, optional
-        Clips of a chunk extracted in parallel (joblib; musicnn runs its own threads).
+        Clips of a chunk extracted in parallel (joblib; musicnn spreads each clip over every CPU instead).
     chunk_size : int, default=32
         Clips extracted per step of the progress bar.
     verbose : int, default=0
@@ -150,7 +150,7 @@ def extract_feature_sets(clips, sets, *, memory=None, n_jobs=None, chunk_size=32
         memory = memory if cache.writable else None
 
     def prepared(transformer):
-        # a network runs its own threads (one model per process): clips in parallel would each build it again
+        # musicnn spreads each clip's patches over every CPU already: clips in parallel would oversubscribe them
         jobs = None if getattr(transformer, "_runs_own_threads", False) else n_jobs
         return clone(transformer).set_params(memory=memory, on_error="nan", verbose=0, n_jobs=jobs)
 
