@@ -864,6 +864,7 @@ def test_the_artist_filtered_split_counts_the_rows_it_leaves_out():
 def _every_estimator():
     """One instance of every public estimator of genreclf and of the baselines' own classes."""
     from genreclf.baselines import RBFSVC, EncodedLabelClassifier, GTZANTableTransformer
+    from genreclf.features.musicnn import MusicnnEmbedding, MusicnnTagger
     from genreclf.models import (
         CNNClassifier,
         KerasWrapperClassifier,
@@ -876,7 +877,7 @@ def _every_estimator():
 
     lr = LogisticRegression()
     return [MFCCTransformer(), MelSpectrogramTransformer(), ChromaTransformer(), SpectralTransformer(),
-            TempoTransformer(), FrameStatistics(), SequenceScaler(),
+            TempoTransformer(), MusicnnEmbedding(), MusicnnTagger(), FrameStatistics(), SequenceScaler(),
             CNNClassifier(), LSTMClassifier(), MLPClassifier(), SegmentClassifier(lr, n_segments=2),
             WindowedClassifier(lr), RejectOptionClassifier(lr), KerasWrapperClassifier(lr),
             GTZANTableTransformer(), EncodedLabelClassifier(lr), RBFSVC()]

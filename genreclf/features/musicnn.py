@@ -20,7 +20,10 @@ Each process prepares each model's weights once (a few milliseconds), so ``n_job
 BLAS thread per patch); in joblib's worker processes, on ``cpu_count // n_jobs`` threads each. The outputs are
 the same bits either way.
 """
+from numbers import Integral
+
 import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._deprecation import DEPRECATED, deprecate_positional_args, renamed_param
 from ..audio import AudioLoadError
@@ -201,18 +204,21 @@ class MusicnnEmbedding(BaseAudioTransformer):
     def _summary(self, warn=False):
         return check_summary(renamed_param(self, "pooling", "summary", warn=warn))
 
+    #: The common parameters of the audio transformers, but ``sr`` (the network reads 16 kHz), and musicnn's own.
+    _parameter_constraints = {
+        **{k: v for k, v in BaseAudioTransformer._parameter_constraints.items() if k != "sr"},
+        "model": [StrOptions(set(MUSICNN_MODELS))],
+        "layer": "no_validation",  # _layers names the layers and their combinations
+        "summary": "no_validation",  # check_summary names the statistics
+        "tail": [StrOptions(set(_TAILS))],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "pooling": "no_validation",  # deprecated: renamed_param says so
+    }
+
     def _check_params(self):
         super()._check_params()
-        if self.model not in MUSICNN_MODELS:
-            raise ValueError(f"model={self.model!r} is not available: use one of {list(MUSICNN_MODELS)}")
         self._layers()
         self._summary(warn=True)
-        if self.tail not in _TAILS:
-            raise ValueError(f"tail={self.tail!r} is not valid: use 'drop' or 'pad'")
-        if not (isinstance(self.batch_size, (int, np.integer)) and self.batch_size > 0):
-            raise ValueError(f"batch_size={self.batch_size!r} must be a positive int")
-        if not (np.isscalar(self.offset) and self.offset >= 0):
-            raise ValueError(f"offset={self.offset!r} must be a number of seconds >= 0")
 
     def _min_samples(self):
         return MUSICNN_N_FFT
@@ -303,6 +309,8 @@ class MusicnnTagger(MusicnnEmbedding):
 
     #: Always the tag probabilities (a class attribute, not a parameter).
     layer = "taggram"
+
+    _parameter_constraints = {k: v for k, v in MusicnnEmbedding._parameter_constraints.items() if k != "layer"}
 
     @deprecate_positional_args
     def __init__(self, model="MSD_musicnn", *, summary="mean", tail="drop", batch_size=32, input="auto",
