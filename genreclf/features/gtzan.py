@@ -59,7 +59,9 @@ def _harmonic_part(stft, harm, perc):
 
     global _harmonic_part_kernel
     if _harmonic_part_kernel is None:
-        @njit(cache=True, nogil=True)
+        # no cache=True: numba would write the compiled kernel into this package's __pycache__, and the package
+        # must stay as installed (read-only site-packages; leftovers shadowed a later editable install, issue 25)
+        @njit(nogil=True)
         def kernel(stft, harm, perc, tiny):
             for i in range(stft.shape[0]):
                 for j in range(stft.shape[1]):
