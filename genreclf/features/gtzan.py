@@ -200,7 +200,32 @@ def _kernels():
                 for s in range(min(n_fft, out.shape[0] - base)):
                     out[base + s] += frames[f, s] * window[s]
 
-        _KERNELS = sorted_window_median, harmonic_part, overlap_add
+        @njit(nogil=True)
+        def spectral_moments(frames, freq, fraction, m0, m1, m2, rolloff):
+            # per frame: the moments sum_f S f**k in float64, and the first frequency where the running sum in
+            # S's own type (np.cumsum's order and rounding) reaches `fraction` of the total
+            for t in range(frames.shape[0]):
+                frame = frames[t]
+                total = frame[0] - frame[0]
+                s0 = s1 = s2 = 0.0
+                for f in range(len(frame)):
+                    x = frame[f]
+                    total += x
+                    s0 += x
+                    s1 += x * freq[f]
+                    s2 += x * (freq[f] * freq[f])
+                m0[t], m1[t], m2[t] = s0, s1, s2
+                threshold = fraction * total
+                running = frame[0] - frame[0]
+                k = 0
+                for f in range(len(frame)):
+                    running += frame[f]
+                    if running >= threshold:
+                        k = f
+                        break
+                rolloff[t] = freq[k]
+
+        _KERNELS = sorted_window_median, harmonic_part, overlap_add, spectral_moments
     return _KERNELS
 
 
@@ -372,59 +397,86 @@ def zero_crossing_rate(y, frame_length=N_FFT, hop_length=HOP_LENGTH, threshold=1
 
 
 def spectral_shape(S, sr=SR, n_fft=N_FFT, roll_percent=0.85):
-    """Spectral centroid, bandwidth and roll-off of a magnitude spectrogram, from one moment product.
+    """Spectral centroid, bandwidth and roll-off of a magnitude spectrogram, in one compiled sweep.
 
     Equal (to float rounding) to ``librosa.feature.spectral_centroid(S=S)``, ``spectral_bandwidth(S=S)``
     and ``spectral_rolloff(S=S)``, which each normalise and sweep ``S`` separately: the centroid is
-    ``M1/M0`` and the squared bandwidth ``M2/M0 - centroid**2`` with ``Mk = sum_f S f**k``. Like
-    librosa, a frame whose total magnitude is below float32 ``tiny`` is not normalised.
+    ``M1/M0`` and the squared bandwidth ``M2/M0 - centroid**2`` with ``Mk = sum_f S f**k`` (float64). Like
+    librosa, a frame whose total magnitude is below float32 ``tiny`` is not normalised. The roll-off is the
+    first frequency whose running float32 sum reaches ``roll_percent`` of the frame's: librosa's cumulative
+    sum, so the same bin.
 
     Returns ``(centroid, bandwidth, rolloff)``, each of shape ``(1, n_frames)``.
+
+    Examples
+    --------
+    >>> import librosa
+    >>> S = np.abs(librosa.stft(np.random.default_rng(0).normal(size=22050).astype(np.float32)))
+    >>> centroid, bandwidth, rolloff = spectral_shape(S)
+    >>> np.array_equal(rolloff, librosa.feature.spectral_rolloff(S=S))
+    True
     """
     import librosa
 
     freq = librosa.fft_frequencies(sr=sr, n_fft=n_fft)
-    m0, m1, m2 = np.stack([np.ones_like(freq), freq, freq ** 2]) @ S.astype(np.float64)
+    if S.ndim != 2 or S.shape[-2] != len(freq) or S.dtype not in (np.float32, np.float64):
+        raise ValueError(f"S must be a float (1 + n_fft // 2, n_frames) magnitude spectrogram, got {S.shape} {S.dtype}")
+    m0, m1, m2 = np.empty((3, S.shape[-1]))
+    rolloff = np.empty(S.shape[-1])
+    _kernels()[3](np.ascontiguousarray(S.T), freq, S.dtype.type(roll_percent), m0, m1, m2, rolloff)
     norm = np.where(m0 < np.finfo(S.dtype).tiny, 1.0, m0)
     centroid = m1 / norm
     bandwidth = np.sqrt(np.maximum(m2 / norm - 2 * centroid * m1 / norm + centroid ** 2 * m0 / norm, 0.0))
-    cumulative = np.cumsum(S, axis=-2)
-    rolloff = freq[np.argmax(cumulative >= roll_percent * cumulative[-1], axis=-2)]
     return centroid[np.newaxis], bandwidth[np.newaxis], rolloff[np.newaxis]
 
 
 def estimate_tuning(power, sr=SR, n_fft=N_FFT, *, fmin=150.0, fmax=4000.0, threshold=0.1, bins_per_octave=12):
-    """``librosa.estimate_tuning(S=power, sr=sr)`` computed on the pitch-tracking band only.
+    """``librosa.estimate_tuning(S=power, sr=sr)`` computed on the pitch-tracking band's peaks only.
 
-    librosa's ``piptrack`` interpolates and peak-picks the whole spectrogram, then keeps the bins in
-    ``[fmin, fmax)``; every step is local in frequency (a bin and its two neighbours), so the band plus one
-    bin on each side gives the same peaks and the same tuning at a fraction of the cost.
+    librosa's ``piptrack`` interpolates the whole spectrogram, then keeps the local maxima above a tenth of
+    each frame's maximum in ``[fmin, fmax)``; every step is local in frequency (a bin and its two
+    neighbours), so finding those peaks first and interpolating only there gives the same pitches, in
+    librosa's float type and arithmetic (its own stencil with librosa < 1.0, its numpy formula after), and
+    the same tuning.
+
+    Examples
+    --------
+    >>> import librosa
+    >>> y = librosa.tone(440 * 2 ** (0.3 / 12), sr=22050, duration=1.0)
+    >>> power = np.abs(librosa.stft(y)) ** 2
+    >>> bool(estimate_tuning(power) == librosa.estimate_tuning(S=power, sr=22050))
+    True
     """
     import librosa
 
     freqs = librosa.fft_frequencies(sr=sr, n_fft=n_fft)
     band = np.flatnonzero((max(fmin, 0) <= freqs) & (freqs < min(fmax, sr / 2)))
-    try:
-        from librosa.core.pitch import _parabolic_interpolation
-    except ImportError:  # pragma: no cover - private helper moved: fall back to the full computation
-        _parabolic_interpolation = None
-    if _parabolic_interpolation is None or len(band) == 0 or band[0] < 1 or band[-1] + 2 > power.shape[-2]:
+    if power.ndim != 2 or len(band) == 0 or band[0] < 1 or band[-1] + 2 > power.shape[-2]:
         return librosa.estimate_tuning(S=power, sr=sr, n_fft=n_fft, bins_per_octave=bins_per_octave)
     lo, hi = band[0], band[-1] + 1
-    sub = power[lo - 1:hi + 1]                                   # the band and one neighbour each side
     ref = threshold * power.max(axis=-2, keepdims=True)
-    avg = np.gradient(sub, axis=-2)[1:-1]
-    shift = _parabolic_interpolation(sub, axis=-2)[1:-1]
-    gated = sub * (sub > ref)
-    inner = gated[1:-1]
-    peaks = (inner > gated[:-2]) & (inner >= gated[2:])           # librosa.util.localmax along frequency
-    rows, cols = np.nonzero(peaks)
-    pitch = (rows + lo + shift[rows, cols]) * float(sr) / n_fft
-    mag = sub[1:-1][rows, cols] + 0.5 * avg[rows, cols] * shift[rows, cols]
+    below, center, above = power[lo - 1:hi - 1], power[lo:hi], power[lo + 1:hi + 1]
+    rows, cols = np.nonzero((center > ref) & (center > below) & (center >= above))  # peaks above the threshold
+    minus, mid, plus = below[rows, cols], center[rows, cols], above[rows, cols]
+    shift = _parabolic_shift(minus, mid, plus)
+    pitch = ((rows + lo + shift) * float(sr) / n_fft).astype(power.dtype)   # piptrack's float32 pitches ...
+    mag = mid + 0.5 * ((plus - minus) / 2) * shift                         # ... and magnitudes
     positive = pitch > 0
     level = np.median(mag[positive]) if positive.any() else 0.0
     return librosa.pitch_tuning(pitch[(mag >= level) & positive], resolution=0.01,
                                 bins_per_octave=bins_per_octave)
+
+
+def _parabolic_shift(minus, mid, plus):
+    """piptrack's parabolic peak shift ``-b / a`` (0 where ``|b| >= |a|``) of the values at ``mid``'s bins."""
+    try:
+        from librosa.core.pitch import _parabolic_interpolation  # librosa < 1.0: its numba stencil, as piptrack
+    except ImportError:  # librosa >= 1.0 evaluates the formula with numpy at the peaks
+        a = plus + minus - 2.0 * mid
+        b = 0.5 * (plus - minus)
+        shift = np.zeros_like(b)
+        return np.divide(-b, a, out=shift, where=np.abs(b) < np.abs(a))
+    return _parabolic_interpolation(np.stack([minus, mid, plus]), axis=-2)[1]
 
 
 def _mean_var(x):
@@ -503,9 +555,9 @@ def gtzan_features(y, sr=SR, *, n_fft=N_FFT, hop_length=HOP_LENGTH, compat="publ
     mfcc = librosa.feature.mfcc(S=log_mel, n_mfcc=20)
     values = (_mean_var(chroma) + _mean_var(rms) + _mean_var(centroid) + _mean_var(bandwidth)
               + _mean_var(rolloff) + _mean_var(zcr) + _mean_var(harmonic) + _mean_var(percussive) + [tempo])
-    for row in mfcc:
-        values += _mean_var(row)
-    return np.asarray(values, dtype=np.float64)
+    # each row's statistics at once: a reduction along the rows of a C-ordered array is each row's own
+    mfcc = np.ascontiguousarray(mfcc)
+    return np.concatenate([values, np.stack([mfcc.mean(axis=1), mfcc.var(axis=1)], axis=1).ravel()])
 
 
 class GTZANFeatures(BaseAudioTransformer):

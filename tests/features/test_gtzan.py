@@ -172,6 +172,19 @@ def test_estimate_tuning_equals_librosa(music):
         assert gtzan.estimate_tuning(P) == librosa.estimate_tuning(S=P, sr=SR)
 
 
+def test_tuning_and_rolloff_equal_librosa_on_real_clips(subset_paths):
+    """Peaks of real music, where ties and near-threshold bins happen; a silent spectrogram has no peak at all."""
+    for path in subset_paths[::12]:
+        y, _ = librosa.load(path, sr=SR)
+        for pad_mode in ("constant", "reflect"):
+            S = np.abs(librosa.stft(y, pad_mode=pad_mode))
+            assert gtzan.estimate_tuning(S ** 2) == librosa.estimate_tuning(S=S ** 2, sr=SR)
+            np.testing.assert_array_equal(gtzan.spectral_shape(S)[2], librosa.feature.spectral_rolloff(S=S))
+    silent = np.zeros((1025, 20), dtype=np.float32)
+    with pytest.warns(UserWarning, match="empty frequency set"):
+        assert gtzan.estimate_tuning(silent) == 0.0
+
+
 def naive_reference(y):
     """The published way, feature by feature (the yardstick in shared/bench, inlined for the offline suite)."""
     f = {}
