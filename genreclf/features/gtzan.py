@@ -110,7 +110,7 @@ def _sorted_window_median(x, half, out, along_rows=True):
     (measurements in ``docs/user-guide/features.md``). The median is ``s[half]``, a value of the window, so
     the output equals scipy's selection exactly.
     """
-    return _kernels()[0](x, half, out, along_rows, _LANES)
+    return _kernels()[0](x, half, out, along_rows)
 
 
 def _kernels():
@@ -129,8 +129,10 @@ def _kernels():
         def source(q, n):  # index of padded position q (q = -1 is the mirror of 0) in a signal of n values
             return -1 - q if q < 0 else (2 * n - 1 - q if q >= n else q)
 
+        lanes = _LANES  # a compile-time constant: the lane loop is unrolled into whole SIMD registers
+
         @njit(nogil=True)
-        def sorted_window_median(x, half, out, along_rows, lanes):
+        def sorted_window_median(x, half, out, along_rows):
             n, m_all = x.shape if along_rows else x.shape[::-1]
             w = 2 * half + 1
             cur = np.empty((w + 2, lanes), dtype=x.dtype)    # rows 1..w: the sorted windows of `lanes` columns;
@@ -138,11 +140,13 @@ def _kernels():
             incoming = np.empty(lanes, dtype=x.dtype)
             outgoing = np.empty(lanes, dtype=x.dtype)
             for start in range(0, m_all, lanes):
-                m = min(lanes, m_all - start)
-                cur[:w + 1] = -np.inf
+                m = min(lanes, m_all - start)                 # lanes past the last column keep windows of -inf,
+                cur[:w + 1] = -np.inf                         # and nothing reads them
                 cur[w + 1] = np.inf
                 nxt[0] = -np.inf
                 nxt[w + 1] = np.inf
+                incoming[:] = 0
+                outgoing[:] = 0
                 for p in range(n + 2 * half):             # padded position p enters, p - w leaves
                     i = source(p - half, n)
                     for j in range(m):
@@ -157,7 +161,7 @@ def _kernels():
                     else:
                         outgoing[:m] = -np.inf
                     for k in range(1, w + 1):
-                        for j in range(m):
+                        for j in range(lanes):
                             o, v = outgoing[j], incoming[j]
                             s0, s1, s2 = cur[k - 1, j], cur[k, j], cur[k + 1, j]
                             d0 = s0 if s0 < o else s1
