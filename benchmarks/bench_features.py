@@ -8,9 +8,12 @@ Usage::
 One run, same machine, same decoded signals: each clip is timed through the reference
 (``shared/bench/naive_gtzan_features.py``, one librosa call per feature) and through
 ``GTZANFeatures`` back to back, on one core (BLAS/FFT threads pinned to 1), so machine noise hits both.
-Prints seconds per clip, the speed ratio, the largest difference of every column (relative; absolute for
-the near-zero ``harmony_mean``/``perceptr_mean``; tempo: equal or not), then the agreement of
-``GTZANFeatures`` on the files with the published rows of the same file names.
+Prints seconds per clip (wall clock, and CPU time of the process, which other programs on a shared
+machine disturb less), the speed ratios, the CPU and its vector extensions, the one-off start-up of
+``GTZANFeatures`` in this process (compiling its numba kernels), the largest difference of every column
+(relative; absolute for the near-zero ``harmony_mean``/``perceptr_mean``; tempo: equal or not) and how
+many columns are equal bit for bit, then the agreement of ``GTZANFeatures`` on the files with the
+published rows of the same file names.
 """
 import os
 
@@ -18,6 +21,8 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA
     os.environ.setdefault(var, "1")
 
 import argparse  # noqa: E402
+import platform  # noqa: E402
+import re  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -37,6 +42,18 @@ def difference(ours, ref, column):
     return abs(ours - ref) / max(abs(ref), 1e-12)
 
 
+def cpu_description():
+    """The CPU's model name and its AVX extensions (from /proc/cpuinfo where there is one)."""
+    try:
+        info = open("/proc/cpuinfo").read()
+    except OSError:
+        return platform.processor() or platform.machine()
+    model = re.search(r"^model name\s*:\s*(.*)$", info, re.M)
+    flags = re.search(r"^flags\s*:\s*(.*)$", info, re.M)
+    avx = sorted({f for f in (flags.group(1).split() if flags else []) if f.startswith("avx")})
+    return f"{model.group(1) if model else platform.machine()}, {os.cpu_count()} cores, {' '.join(avx) or 'no AVX'}"
+
+
 def main(argv=None):
     repo = Path(__file__).resolve().parents[1]
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -51,28 +68,40 @@ def main(argv=None):
     paths = paths[:args.clips] if args.clips else paths
     signals = [load_audio(p)[0] for p in paths]
     extractor = GTZANFeatures(input="array", compat="librosa")  # today's librosa defaults, as the reference
-    naive_features(signals[0]), extractor.transform(signals[:1])  # warm-up (numba compilation, caches)
+    naive_features(signals[0])  # warm-up of both (librosa's numba kernels, FFT plans, GTZANFeatures' kernels)
+    start_wall, start_cpu = time.perf_counter(), time.process_time()
+    extractor.transform(signals[:1])
+    start_wall, start_cpu = time.perf_counter() - start_wall, time.process_time() - start_cpu
 
-    t_naive = t_ours = 0.0
+    wall, cpu = {"naive": 0.0, "ours": 0.0}, {"naive": 0.0, "ours": 0.0}
     worst = dict.fromkeys(GTZAN_COLUMNS, 0.0)
+    same = dict.fromkeys(GTZAN_COLUMNS, 0)
     tempo_equal = 0
     for y in signals:
-        t0 = time.perf_counter()
-        ref = naive_features(y)
-        t1 = time.perf_counter()
-        ours = extractor.transform([y])[0]
-        t2 = time.perf_counter()
-        t_naive += t1 - t0
-        t_ours += t2 - t1
+        for side in ("naive", "ours"):
+            w0, c0 = time.perf_counter(), time.process_time()
+            if side == "naive":
+                ref = naive_features(y)
+            else:
+                ours = extractor.transform([y])[0]
+            wall[side] += time.perf_counter() - w0
+            cpu[side] += time.process_time() - c0
         for value, column in zip(ours, GTZAN_COLUMNS):
             worst[column] = max(worst[column], difference(value, ref[column], column))
+            same[column] += bool(value == ref[column])
         tempo_equal += ours[GTZAN_COLUMNS.index("tempo")] == ref["tempo"]
     n = len(signals)
     print(f"{n} real GTZAN clips, one core, decoded signals (decoding excluded from both)")
-    print(f"  naive reference : {t_naive / n:.3f} s per clip")
-    print(f"  GTZANFeatures   : {t_ours / n:.3f} s per clip")
-    print(f"  speed-up        : {t_naive / t_ours:.1f}x")
+    print(f"  CPU             : {cpu_description()}")
+    print(f"                    {'wall s/clip':>12s} {'CPU s/clip':>11s}")
+    print(f"  naive reference : {wall['naive'] / n:12.3f} {cpu['naive'] / n:11.3f}")
+    print(f"  GTZANFeatures   : {wall['ours'] / n:12.3f} {cpu['ours'] / n:11.3f}")
+    print(f"  speed-up        : {wall['naive'] / wall['ours']:11.1f}x {cpu['naive'] / cpu['ours']:10.1f}x")
+    print(f"  start-up        : {start_wall:.2f} s wall, {start_cpu:.2f} s CPU for GTZANFeatures' first clip in this "
+          "process (compiling its numba kernels, once per process)")
     print(f"  tempo equal     : {tempo_equal}/{n} clips")
+    n_same = sum(v == n for v in same.values())
+    print(f"  bit for bit     : {n_same} of {len(GTZAN_COLUMNS)} columns equal on every clip")
     rel = {c: v for c, v in worst.items() if c not in ABSOLUTE and c != "tempo"}
     print(f"  largest relative difference over {len(rel)} columns: {max(rel.values()):.2e} "
           f"({max(rel, key=rel.get)})")
