@@ -65,3 +65,20 @@ def test_a_run_writes_nothing_into_the_package_folder(tmp_path):
     assert (tmp_path / "t.csv").read_text().count("\n") == 3  # header + two clips
     new = sorted(set(files_under(package)) - set(before))
     assert files_under(package) == before, f"the run wrote into the package folder: {new}"
+
+
+def test_kernels_are_cached_only_in_a_numba_cache_folder_the_user_gave(tmp_path, monkeypatch):
+    """With ``NUMBA_CACHE_DIR`` (numba's ``config.CACHE_DIR``) set, a kernel's compiled code goes there; without
+    it, nothing is cached (the test above), so a user can keep the one-off compilation across processes."""
+    import numba
+    import numpy as np
+
+    from genreclf.features import gtzan
+
+    monkeypatch.setattr(numba.config, "CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(gtzan, "_COMPILED_KERNELS", {})
+    out = np.zeros(8, dtype=np.float32)
+    gtzan._kernel(gtzan._overlap_add_kernel)(np.ones((3, 4), dtype=np.float32), np.full(4, 0.5), 2, out, 0)
+    np.testing.assert_array_equal(out, [0.5, 0.5, 1, 1, 1, 1, 0.5, 0.5])
+    cached = [p.name for p in tmp_path.rglob("gtzan._overlap_add_kernel-*")]
+    assert any(name.endswith(".nbi") for name in cached) and any(name.endswith(".nbc") for name in cached), cached

@@ -110,130 +110,131 @@ def _sorted_window_median(x, half, out, along_rows=True):
     (measurements in ``docs/user-guide/features.md``). The median is ``s[half]``, a value of the window, so
     the output equals scipy's selection exactly.
     """
-    return _kernels()[0](x, half, out, along_rows)
+    return _kernel(_sorted_window_median_kernel)(x, half, out, along_rows)
 
 
-def _kernels():
-    """The numba kernels of this module, compiled on first use (``import genreclf`` imports no numba).
+def _kernel(function):
+    """``function`` compiled by numba on its first use (``import genreclf`` imports no numba).
 
-    Not cached on disk (``cache=True`` would write into this package's ``__pycache__``, which must stay as
-    installed: read-only site-packages, and leftovers that shadowed a later editable install, issue 25).
-    Compiling both costs about a second once per process; a cache elsewhere would need numba's private
-    locator API or the process-wide ``NUMBA_CACHE_DIR``.
+    Nothing is written into this package's folder: ``cache=True`` alone would put the compiled code in its
+    ``__pycache__``, which fails on a read-only install, and its leftovers once turned an installed
+    ``genreclf`` folder into a namespace package that shadowed a later editable install (issue 25). So the
+    kernels compile once per process (about 2.5 s of CPU for all four, ``benchmarks/bench_features.py``
+    prints it), and are cached on disk only where the user has given numba a cache folder of their own
+    (``NUMBA_CACHE_DIR``), which numba then uses instead of ``__pycache__``. genreclf never sets it: that
+    would change every numba function of the user's process.
     """
-    global _KERNELS
-    if _KERNELS is None:
-        from numba import njit
+    compiled = _COMPILED_KERNELS.get(function)
+    if compiled is None:
+        import numba
 
-        @njit(nogil=True)
-        def source(q, n):  # index of padded position q (q = -1 is the mirror of 0) in a signal of n values
-            return -1 - q if q < 0 else (2 * n - 1 - q if q >= n else q)
+        compiled = _COMPILED_KERNELS[function] = numba.njit(
+            nogil=True, error_model="numpy", cache=bool(numba.config.CACHE_DIR))(function)  # IEEE division
+    return compiled
 
-        lanes = _LANES  # a compile-time constant: the lane loop is unrolled into whole SIMD registers
 
-        @njit(nogil=True)
-        def sorted_window_median(x, half, out, along_rows):
-            n, m_all = x.shape if along_rows else x.shape[::-1]
-            w = 2 * half + 1
-            cur = np.empty((w + 2, lanes), dtype=x.dtype)    # rows 1..w: the sorted windows of `lanes` columns;
-            nxt = np.empty((w + 2, lanes), dtype=x.dtype)    # row 0: -inf, row w + 1: +inf
-            incoming = np.empty(lanes, dtype=x.dtype)
-            outgoing = np.empty(lanes, dtype=x.dtype)
-            for start in range(0, m_all, lanes):
-                m = min(lanes, m_all - start)                 # lanes past the last column keep windows of -inf,
-                cur[:w + 1] = -np.inf                         # and nothing reads them
-                cur[w + 1] = np.inf
-                nxt[0] = -np.inf
-                nxt[w + 1] = np.inf
-                incoming[:] = 0
-                outgoing[:] = 0
-                for p in range(n + 2 * half):             # padded position p enters, p - w leaves
-                    i = source(p - half, n)
-                    for j in range(m):
-                        v = x[i, start + j] if along_rows else x[start + j, i]
-                        if v != v:
-                            return False
-                        incoming[j] = v
-                    if p >= w:
-                        i = source(p - w - half, n)
-                        for j in range(m):
-                            outgoing[j] = x[i, start + j] if along_rows else x[start + j, i]
+_COMPILED_KERNELS = {}
+
+
+def _sorted_window_median_kernel(x, half, out, along_rows):  # numba: see _sorted_window_median
+    n, m_all = x.shape if along_rows else x.shape[::-1]
+    w = 2 * half + 1
+    lanes = _LANES  # a compile-time constant: the lane loop is unrolled into whole SIMD registers
+    cur = np.empty((w + 2, lanes), dtype=x.dtype)    # rows 1..w: the sorted windows of `lanes` columns;
+    nxt = np.empty((w + 2, lanes), dtype=x.dtype)    # row 0: -inf, row w + 1: +inf
+    incoming = np.empty(lanes, dtype=x.dtype)
+    outgoing = np.empty(lanes, dtype=x.dtype)
+    for start in range(0, m_all, lanes):
+        m = min(lanes, m_all - start)                 # lanes past the last column keep windows of -inf,
+        cur[:w + 1] = -np.inf                         # and nothing reads them
+        cur[w + 1] = np.inf
+        nxt[0] = -np.inf
+        nxt[w + 1] = np.inf
+        incoming[:] = 0
+        outgoing[:] = 0
+        for p in range(n + 2 * half):                 # padded position p enters, p - w leaves
+            q = p - half                              # its position in x, mirrored (q = -1 is x[0])
+            i = -1 - q if q < 0 else (2 * n - 1 - q if q >= n else q)
+            for j in range(m):
+                v = x[i, start + j] if along_rows else x[start + j, i]
+                if v != v:
+                    return False
+                incoming[j] = v
+            if p >= w:
+                q = p - w - half
+                i = -1 - q if q < 0 else (2 * n - 1 - q if q >= n else q)
+                for j in range(m):
+                    outgoing[j] = x[i, start + j] if along_rows else x[start + j, i]
+            else:
+                outgoing[:m] = -np.inf
+            for k in range(1, w + 1):
+                for j in range(lanes):
+                    o, v = outgoing[j], incoming[j]
+                    s0, s1, s2 = cur[k - 1, j], cur[k, j], cur[k + 1, j]
+                    d0 = s0 if s0 < o else s1
+                    d1 = s1 if s1 < o else s2
+                    nxt[k, j] = d1 if d1 < v else (v if v > d0 else d0)
+            cur, nxt = nxt, cur
+            if p >= 2 * half:
+                i = p - 2 * half
+                for j in range(m):
+                    if along_rows:
+                        out[i, start + j] = cur[half + 1, j]
                     else:
-                        outgoing[:m] = -np.inf
-                    for k in range(1, w + 1):
-                        for j in range(lanes):
-                            o, v = outgoing[j], incoming[j]
-                            s0, s1, s2 = cur[k - 1, j], cur[k, j], cur[k + 1, j]
-                            d0 = s0 if s0 < o else s1
-                            d1 = s1 if s1 < o else s2
-                            nxt[k, j] = d1 if d1 < v else (v if v > d0 else d0)
-                    cur, nxt = nxt, cur
-                    if p >= 2 * half:
-                        i = p - 2 * half
-                        for j in range(m):
-                            if along_rows:
-                                out[i, start + j] = cur[half + 1, j]
-                            else:
-                                out[start + j, i] = cur[half + 1, j]
-            return True
-
-        @njit(nogil=True, error_model="numpy")  # IEEE division: x / 0 is inf, not an exception
-        def harmonic_part(stft, mag, harm, perc, tiny):
-            unit = tiny / tiny  # 1 in the arrays' float type: a literal 1 would turn the arithmetic into float64
-            for i in range(stft.shape[0]):
-                for j in range(stft.shape[1]):  # branch-free, so that it runs as SIMD
-                    h, p, m = harm[i, j], perc[i, j], mag[i, j]
-                    z = max(h, p)
-                    silent = z < tiny
-                    z = unit if silent else z
-                    h, p = h / z, p / z
-                    mask = (h * h) / (h * h + p * p)
-                    scaled = m * (unit / (unit + unit) if silent else mask)
-                    zero = m == 0
-                    m = unit if zero else m
-                    stft[i, j] = complex(scaled * (stft[i, j].real / m + (unit if zero else 0 * unit)),
-                                         scaled * (stft[i, j].imag / m))
-
-        @njit(nogil=True)
-        def overlap_add(frames, window, hop, out, first):
-            # out[(first + f) * hop + s] += frames[f, s] * window[s] in frame order: librosa's __overlap_add of
-            # float64 windowed frames into float32 (each sum is rounded to float32, as numpy and librosa do)
-            n_fft = frames.shape[1]
-            for f in range(frames.shape[0]):
-                base = (first + f) * hop
-                for s in range(min(n_fft, out.shape[0] - base)):
-                    out[base + s] += frames[f, s] * window[s]
-
-        @njit(nogil=True)
-        def spectral_moments(frames, freq, fraction, m0, m1, m2, rolloff):
-            # per frame: the moments sum_f S f**k in float64, and the first frequency where the running sum in
-            # S's own type (np.cumsum's order and rounding) reaches `fraction` of the total
-            for t in range(frames.shape[0]):
-                frame = frames[t]
-                total = frame[0] - frame[0]
-                s0 = s1 = s2 = 0.0
-                for f in range(len(frame)):
-                    x = frame[f]
-                    total += x
-                    s0 += x
-                    s1 += x * freq[f]
-                    s2 += x * (freq[f] * freq[f])
-                m0[t], m1[t], m2[t] = s0, s1, s2
-                threshold = fraction * total
-                running = frame[0] - frame[0]
-                k = 0
-                for f in range(len(frame)):
-                    running += frame[f]
-                    if running >= threshold:
-                        k = f
-                        break
-                rolloff[t] = freq[k]
-
-        _KERNELS = sorted_window_median, harmonic_part, overlap_add, spectral_moments
-    return _KERNELS
+                        out[start + j, i] = cur[half + 1, j]
+    return True
 
 
-_KERNELS = None
+def _harmonic_part_kernel(stft, mag, harm, perc, tiny):  # numba: see _harmonic_part
+    unit = tiny / tiny  # 1 in the arrays' float type: a literal 1 would turn the arithmetic into float64
+    for i in range(stft.shape[0]):
+        for j in range(stft.shape[1]):  # branch-free, so that it runs as SIMD
+            h, p, m = harm[i, j], perc[i, j], mag[i, j]
+            z = max(h, p)
+            silent = z < tiny
+            z = unit if silent else z
+            h, p = h / z, p / z
+            mask = (h * h) / (h * h + p * p)
+            scaled = m * (unit / (unit + unit) if silent else mask)
+            zero = m == 0
+            m = unit if zero else m
+            stft[i, j] = complex(scaled * (stft[i, j].real / m + (unit if zero else 0 * unit)),
+                                 scaled * (stft[i, j].imag / m))
+
+
+def _overlap_add_kernel(frames, window, hop, out, first):  # numba: see istft
+    # out[(first + f) * hop + s] += frames[f, s] * window[s] in frame order: librosa's __overlap_add of float64
+    # windowed frames into float32 (each sum is rounded to float32, as numpy and librosa do)
+    n_fft = frames.shape[1]
+    for f in range(frames.shape[0]):
+        base = (first + f) * hop
+        for s in range(min(n_fft, out.shape[0] - base)):
+            out[base + s] += frames[f, s] * window[s]
+
+
+def _spectral_moments_kernel(frames, freq, fraction, m0, m1, m2, rolloff):  # numba: see spectral_shape
+    # per frame: the moments sum_f S f**k in float64, and the first frequency where the running sum in S's own
+    # type (np.cumsum's order and rounding) reaches `fraction` of the total
+    for t in range(frames.shape[0]):
+        frame = frames[t]
+        total = frame[0] - frame[0]
+        s0 = s1 = s2 = 0.0
+        for f in range(len(frame)):
+            x = frame[f]
+            total += x
+            s0 += x
+            s1 += x * freq[f]
+            s2 += x * (freq[f] * freq[f])
+        m0[t], m1[t], m2[t] = s0, s1, s2
+        threshold = fraction * total
+        running = frame[0] - frame[0]
+        k = 0
+        for f in range(len(frame)):
+            running += frame[f]
+            if running >= threshold:
+                k = f
+                break
+        rolloff[t] = freq[k]
 
 
 def _harmonic_part(stft, mag, harm, perc):
@@ -242,7 +243,7 @@ def _harmonic_part(stft, mag, harm, perc):
     librosa's own arithmetic, in its order and float type (``magphase``, ``softmask``, then magnitude times
     mask times phase), so that the harmonic STFT is librosa's bit for bit.
     """
-    kernel = _kernels()[1]
+    kernel = _kernel(_harmonic_part_kernel)
     arrays = (stft, mag, harm, perc)
     if stft.flags.f_contiguous:  # librosa's STFT: walk memory in order
         kernel(*(np.asfortranarray(a).T for a in arrays), np.finfo(harm.dtype).tiny)
@@ -350,7 +351,7 @@ def istft(stft, *, n_fft=N_FFT, hop_length=HOP_LENGTH, length=None):
 
         return librosa.istft(stft, n_fft=n_fft, hop_length=hop_length, length=length)
     n_frames = min(stft.shape[-1], int(np.ceil((length + 2 * (n_fft // 2)) / hop_length)))
-    overlap_add = _kernels()[2]
+    overlap_add = _kernel(_overlap_add_kernel)
     window = _hann(n_fft)
     padded = np.zeros(n_fft + hop_length * (n_frames - 1), dtype=np.float32)  # the centred signal
     for i in range(0, n_frames, _FRAMES_PER_BLOCK):
@@ -427,7 +428,7 @@ def spectral_shape(S, sr=SR, n_fft=N_FFT, roll_percent=0.85):
         raise ValueError(f"S must be a float (1 + n_fft // 2, n_frames) magnitude spectrogram, got {S.shape} {S.dtype}")
     m0, m1, m2 = np.empty((3, S.shape[-1]))
     rolloff = np.empty(S.shape[-1])
-    _kernels()[3](np.ascontiguousarray(S.T), freq, S.dtype.type(roll_percent), m0, m1, m2, rolloff)
+    _kernel(_spectral_moments_kernel)(np.ascontiguousarray(S.T), freq, S.dtype.type(roll_percent), m0, m1, m2, rolloff)
     norm = np.where(m0 < np.finfo(S.dtype).tiny, 1.0, m0)
     centroid = m1 / norm
     bandwidth = np.sqrt(np.maximum(m2 / norm - 2 * centroid * m1 / norm + centroid ** 2 * m0 / norm, 0.0))
