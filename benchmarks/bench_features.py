@@ -3,7 +3,7 @@ published ``features_30_sec.csv``.
 
 Usage::
 
-    python benchmarks/bench_features.py [--shared ../shared] [--clips N]
+    python benchmarks/bench_features.py [--shared ../shared] [--clips N] [--median-clips N]
 
 One run, same machine, same decoded signals: each clip is timed through the reference
 (``shared/bench/naive_gtzan_features.py``, one librosa call per feature) and through
@@ -12,8 +12,9 @@ Prints seconds per clip (wall clock, and CPU time of the process, which other pr
 machine disturb less), the speed ratios, the CPU and its vector extensions, the one-off start-up of
 ``GTZANFeatures`` in this process (compiling its numba kernels), the largest difference of every column
 (relative; absolute for the near-zero ``harmony_mean``/``perceptr_mean``; tempo: equal or not) and how
-many columns are equal bit for bit, then the agreement of ``GTZANFeatures`` on the files with the
-published rows of the same file names.
+many columns are equal bit for bit; then the three exact running medians compared on the first clips'
+spectrograms (scipy, bottleneck's double heap, the sorted window of ``median_filter_reflect``); then the
+agreement of ``GTZANFeatures`` on the files with the published rows of the same file names.
 """
 import os
 
@@ -54,11 +55,60 @@ def cpu_description():
     return f"{model.group(1) if model else platform.machine()}, {os.cpu_count()} cores, {' '.join(avx) or 'no AVX'}"
 
 
+def median_filter_figures(signals, repeat=3):
+    """HPSS's two width-31 median filters (along time, along frequency) of each clip's magnitude spectrogram:
+    scipy's ``median_filter(mode="reflect")`` (librosa's, the reference), bottleneck's double-heap
+    ``move_median`` over a mirrored copy (GTZANFeatures before the sorted window), and ``median_filter_reflect``
+    (the sorted window). CPU seconds of the fastest of ``repeat`` runs, summed over clips; equality with scipy."""
+    import librosa
+    from scipy.ndimage import median_filter
+
+    from genreclf.features.gtzan import median_filter_reflect
+
+    def heap(S, axis):
+        import bottleneck
+
+        padded = np.pad(S, [(15, 15) if a == axis % 2 else (0, 0) for a in range(2)], mode="symmetric")
+        return bottleneck.move_median(padded, window=31, axis=axis)[(slice(None),) * (axis % 2) + (slice(30, None),)]
+
+    methods = {"scipy (reference)": lambda S, axis: median_filter(S, size=[31 if a == axis % 2 else 1 for a in (0, 1)],
+                                                                     mode="reflect"),
+               "bottleneck double heap": heap,
+               "sorted window": lambda S, axis: median_filter_reflect(S, 31, axis=axis)}
+    try:
+        import bottleneck  # noqa: F401  (no longer a dependency: compared when installed)
+    except ImportError:
+        del methods["bottleneck double heap"]
+    seconds = {(name, axis): 0.0 for name in methods for axis in (-1, -2)}
+    equal = dict.fromkeys(methods, True)
+    for y in signals:
+        S = np.abs(librosa.stft(y))
+        for axis in (-1, -2):
+            reference = None
+            for name, method in methods.items():
+                runs = []
+                for _ in range(repeat):
+                    c0 = time.process_time()
+                    out = method(S, axis)
+                    runs.append(time.process_time() - c0)
+                seconds[name, axis] += min(runs)
+                reference = out if reference is None else reference
+                equal[name] &= bool(np.array_equal(out, reference))
+    n = len(signals)
+    scipy_total = sum(seconds["scipy (reference)", axis] for axis in (-1, -2))
+    print(f"\nHPSS median filters (width 31) of {n} clips' spectrograms, CPU ms per clip (fastest of {repeat}):")
+    print(f"  {'':24s} {'time axis':>10s} {'freq axis':>10s} {'both':>8s} {'vs scipy':>9s}  equal to scipy")
+    for name in methods:
+        t, f = seconds[name, -1] / n * 1e3, seconds[name, -2] / n * 1e3
+        print(f"  {name:24s} {t:10.1f} {f:10.1f} {t + f:8.1f} {scipy_total / n * 1e3 / (t + f):8.1f}x  {equal[name]}")
+
+
 def main(argv=None):
     repo = Path(__file__).resolve().parents[1]
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", default=str(repo.parent / "shared"), help="the shared folder")
     parser.add_argument("--clips", type=int, default=None, help="use only the first N clips")
+    parser.add_argument("--median-clips", type=int, default=5, help="clips for the median filter comparison")
     args = parser.parse_args(argv)
     shared = Path(args.shared)
     sys.path.insert(0, str(shared / "bench"))
@@ -108,6 +158,7 @@ def main(argv=None):
     for c in ABSOLUTE:
         print(f"  largest absolute difference of {c}: {worst[c]:.2e}")
     print("  per column (max over clips): " + ", ".join(f"{c}={v:.1e}" for c, v in worst.items()))
+    median_filter_figures(signals[:args.median_clips])
 
     # agreement with the published table (same file names), end to end from the files
     table = pd.read_csv(shared / "data" / "features_30_sec.csv").set_index("filename")
@@ -119,7 +170,7 @@ def main(argv=None):
     print(f"\nGTZANFeatures (compat='published') from files with n_jobs=-1: {elapsed / n:.3f} s per clip "
           f"(wall, {os.cpu_count()} cores)")
     print("agreement with the published features_30_sec.csv rows of the same files:")
-    print(f"  {'column':26s} {'median diff':>12s} {'max diff':>10s}")
+    print(f"  {'column':26s} {'median diff':>12s} {'max diff':>10s}      equal bit for bit")
     for c in GTZAN_COLUMNS:
         d = np.array([difference(a, b, c) for a, b in zip(mine[c], published[c])])
         if c == "tempo":
@@ -128,7 +179,7 @@ def main(argv=None):
             print(f"  {c:26s} equal on {same.sum()}/{n} clips, an octave apart on {octave.sum()}")
             continue
         kind = "abs" if c in ABSOLUTE else "rel"
-        print(f"  {c:26s} {np.median(d):12.2e} {d.max():10.2e} {kind}")
+        print(f"  {c:26s} {np.median(d):12.2e} {d.max():10.2e} {kind}  {int((d == 0).sum()):3d}/{n}")
 
 
 if __name__ == "__main__":
