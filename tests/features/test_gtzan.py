@@ -59,7 +59,7 @@ def filter_cases(draw):
     ndim = draw(st.integers(1, 3))
     axis = draw(st.integers(0, ndim - 1))
     half = draw(st.integers(0, 15))
-    shape = [draw(st.integers(1, 70 if ndim == 2 else 6)) for _ in range(ndim)]
+    shape = [draw(st.integers(0, 70 if ndim == 2 else 6)) for _ in range(ndim)]  # 0: empty arrays too
     shape[axis] = draw(st.integers(half + 1, 80))
     values = st.one_of(st.sampled_from([0.0, -0.0, 0.5, 1.0, 1.0, 2.0, np.inf, -np.inf]),
                        st.floats(allow_nan=False, width=32 if dtype == np.float32 else 64))
@@ -74,6 +74,7 @@ def filter_cases(draw):
 @given(case=filter_cases())
 @example(case=(np.tile(np.arange(31, dtype=np.float32), (65, 1)), 1, 31))   # 65 lanes: a second block of 1
 @example(case=(np.full((40, 129), 0.5, dtype=np.float32), 0, 31))           # all ties, three blocks
+@example(case=(np.zeros((0, 40), dtype=np.float32), 1, 31))                 # no lanes at all
 def test_median_filter_equals_scipy_reflect_exactly(case):
     x, axis, width = case
     out = gtzan.median_filter_reflect(x, width, axis)
