@@ -24,6 +24,7 @@ _EXPORTS = {
     "genreclf.baselines": ["make_baselines"],
     "genreclf.evaluation": ["benchmark"],
     "genreclf.prediction": ["predict_files", "default_model"],
+    "genreclf._persistence": ["save_model", "load_model", "UnsafeModelError"],
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 _SUBMODULES = {"audio", "features", "models", "segments", "datasets", "baselines", "evaluation", "prediction",

@@ -5,6 +5,8 @@ of a stratified search or cross-validation each need one of every class. A model
 KNN's neighbours). Each rule fails at training time, never at predict time, with a message that names the class
 and a fix that can be followed.
 """
+import numbers
+
 import numpy as np
 
 __all__ = ["check_classes", "check_members", "lower_or_drop", "members_needed", "check_training"]
@@ -20,13 +22,29 @@ def check_classes(y, *, where="y", what="rows"):
     ...
     ValueError: genreclf train: y holds only one class, 'rock' (2 rows); a classifier needs at least 2 classes...
     """
-    classes, counts = np.unique(np.asarray(y), return_counts=True)
+    classes, counts = _unique_labels(y, where)
     if len(classes) < 2:
         held = f"only one class, {classes.tolist()[0]!r} ({counts[0]} {what})" if len(classes) else "no labels"
         raise ValueError(f"{where}: y holds {held}; a classifier needs at least 2 classes. Check that y is the label "
                          "column and that no filtering dropped the other genres (a folder needs one sub-folder per "
                          "genre)")
     return classes, counts
+
+
+def _unique_labels(y, where):
+    """``np.unique(y, return_counts=True)``, with an error that says what is wrong with labels it cannot sort."""
+    y = np.asarray(y)
+    if y.dtype.kind == "O":
+        missing = [i for i, v in enumerate(y.tolist()) if v is None or (isinstance(v, float) and v != v)]
+        if missing:
+            raise ValueError(f"{where}: y has {len(missing)} missing label(s) (None or NaN) at rows {missing[:10]}: "
+                             "drop those rows (and the same rows of X), or give them a label")
+        kinds = sorted({"str" if isinstance(v, str) else "number" if isinstance(v, numbers.Number)
+                        else type(v).__name__ for v in y.tolist()})
+        if len(kinds) > 1:
+            raise TypeError(f"{where}: y mixes labels of types {', '.join(kinds)}: make them all strings, e.g. "
+                            "y = [str(label) for label in y], or all numbers")
+    return np.unique(y, return_counts=True)
 
 
 def check_members(y, needed, *, where, because, fix, what="rows"):

@@ -3,6 +3,8 @@
 Every failure becomes an :class:`AudioLoadError` that names the file (or the array) and the cause,
 so a batch of thousands of clips reports *which* clip is bad and *why*.
 """
+import contextlib
+import errno
 import os
 import re
 import struct
@@ -10,9 +12,15 @@ import struct
 import numpy as np
 
 from ._defaults import SR
+from ._quiet import DECODER_NOISE, quiet_stderr
 
 __all__ = ["AudioLoadError", "AudioLoadWarning", "load_audio", "check_signal", "unreadable_reason", "describe",
-           "clip_length", "iter_windows", "AUDIO_EXTENSIONS"]
+           "clip_length", "iter_windows", "AUDIO_EXTENSIONS", "SR_RANGE"]
+
+#: The sample rates genreclf reads (Hz): from telephone-grade audio to the highest rate of studio formats. A header
+#: outside it is damaged or not audio, and decoding it would multiply its samples by up to the resampling ratio
+#: (a 8.8 KB file that says 1 Hz would become 97 million samples at 22,050 Hz).
+SR_RANGE = (1_000, 768_000)
 
 #: File name extensions of the audio formats genreclf looks for in folders (case-insensitive); libsndfile
 #: decodes them all.
@@ -232,12 +240,15 @@ def unreadable_reason(path):
         _check_exists(path)
         _check_complete(path)
         with sf.SoundFile(os.fspath(path)) as f:
+            _check_rate(f.samplerate)
             if f.frames == 0:
                 return "no audio frames"
             tail = min(f.frames, 4096)
-            f.seek(f.frames - tail)
-            _check_decoded(len(f.read(tail)), tail, f.samplerate)
-    except (FileNotFoundError, IsADirectoryError, _Truncated) as err:
+            with quiet_stderr(DECODER_NOISE):  # mpg123 complains when it lands mid-frame; the count below decides
+                f.seek(f.frames - tail)
+                decoded = len(f.read(tail))
+            _check_decoded(decoded, tail, f.samplerate)
+    except (FileNotFoundError, IsADirectoryError, _Truncated, _NotAudio) as err:
         return str(err)
     except Exception as err:  # soundfile raises several types (LibsndfileError, RuntimeError, ...)
         return f"{type(err).__name__}: {err}"
@@ -258,6 +269,7 @@ def clip_length(path, *, sr=SR):
     import soundfile as sf
 
     info = sf.info(os.fspath(path))
+    _check_rate(info.samplerate)
     return int(round(info.frames * sr / info.samplerate))
 
 
@@ -265,10 +277,28 @@ class _Truncated(ValueError):
     """The file holds less audio than its header declares, or nothing at all."""
 
 
+def _check_rate(sr, what="its header says"):
+    """Raise :class:`_NotAudio` unless ``sr`` is a sample rate of audio (:data:`SR_RANGE`)."""
+    low, high = SR_RANGE
+    if not low <= sr <= high:
+        raise _NotAudio(f"{what} {sr:g} Hz, which is not an audio sample rate (genreclf reads {low:,} to {high:,} Hz): "
+                        "the file is damaged or not audio")
+
+
+class _NotAudio(ValueError):
+    """A file whose header does not describe audio."""
+
+
 def _check_exists(path):
     path = os.fspath(path)
     if not os.path.exists(path):
         if os.path.islink(path):
+            try:
+                os.stat(path)
+            except OSError as err:
+                if err.errno == errno.ELOOP:
+                    raise FileNotFoundError(f"a loop of links ({os.readlink(path)} leads back to itself): it points "
+                                            "to no file") from None
             raise FileNotFoundError(f"a link to a missing file ({os.readlink(path)}): its content was never fetched "
                                     "or was moved")
         raise FileNotFoundError("file not found")
@@ -286,13 +316,15 @@ def _read_file(path, offset, duration):
     _check_complete(path)
     with sf.SoundFile(path) as f:
         sr_native = f.samplerate
+        _check_rate(sr_native)
         start = int(round(offset * sr_native))
         if start and start >= f.frames:
             raise ValueError(f"offset={offset} s is at or past the end of the file ({f.frames / sr_native:.3f} s)")
-        if start:
-            f.seek(start)
         frames = -1 if duration is None else int(round(duration * sr_native))
-        y = f.read(frames=frames, dtype="float32", always_2d=True).T  # (channels, samples)
+        with quiet_stderr(DECODER_NOISE) if start else contextlib.nullcontext():
+            if start:
+                f.seek(start)
+            y = f.read(frames=frames, dtype="float32", always_2d=True).T  # (channels, samples)
         expected = f.frames - start if frames < 0 else min(frames, f.frames - start)
         _check_decoded(y.shape[-1], expected, sr_native)
     return y, sr_native
@@ -344,8 +376,10 @@ def load_audio(source, *, sr=SR, orig_sr=None, offset=0.0, duration=None, mono=T
     >>> y.shape, sr
     ((22050,), 22050)
     """
-    if sr is not None and (not np.isscalar(sr) or sr <= 0):
-        raise ValueError(f"sr={sr!r} must be a positive number or None")
+    for name, rate in (("sr", sr), ("orig_sr", orig_sr)):
+        if rate is not None and (isinstance(rate, bool) or not isinstance(rate, (int, float, np.integer, np.floating))
+                                 or not rate > 0):
+            raise ValueError(f"{name}={rate!r} must be a positive number (a sample rate in Hz) or None")
     if offset < 0:
         raise ValueError(f"offset={offset!r} must be >= 0")
     if duration is not None and duration <= 0:
@@ -360,6 +394,10 @@ def load_audio(source, *, sr=SR, orig_sr=None, offset=0.0, duration=None, mono=T
                 raise ValueError("the sample rate of an array is unknown: pass orig_sr or sr")
             if y.ndim not in (1, 2):
                 raise ValueError(f"expected a 1-D signal or a 2-D (channels, samples) array, got {y.ndim}-D")
+            if y.ndim == 2 and y.shape[0] > y.shape[1]:
+                raise ValueError(f"a 2-D array of shape {y.shape} looks like channels last (samples, channels), as "
+                                 "soundfile reads files: genreclf reads channels first (channels, samples), so pass "
+                                 "y.T")
             start = int(round(offset * native))
             stop = None if duration is None else start + int(round(duration * native))
             y = y[..., start:stop]
@@ -425,6 +463,7 @@ def iter_windows(path, duration, *, sr=SR):
         _check_exists(path)
         _check_complete(path)
         with sf.SoundFile(os.fspath(path)) as f:
+            _check_rate(f.samplerate)
             size = int(round(duration * f.samplerate))
             decoded = 0
             while True:
@@ -446,8 +485,9 @@ def iter_windows(path, duration, *, sr=SR):
 def check_signal(y, *, min_samples=1, source=None):
     """Raise :class:`AudioLoadError` unless ``y`` is usable audio.
 
-    Usable means: at least ``min_samples`` samples (e.g. one FFT window), only finite values, not all zero.
-    ``source`` names the clip in the message.
+    Usable means: at least ``min_samples`` samples (e.g. one FFT window), only finite values, and at least
+    ``min_samples`` of them non-zero (digital silence with a few clicks is silence). ``source`` names the clip in the
+    message.
     """
     name = describe(y if source is None else source)
     n = y.shape[-1]
@@ -458,8 +498,12 @@ def check_signal(y, *, min_samples=1, source=None):
         raise AudioLoadError(f"{name} has {bad} NaN or infinite sample(s)")
     if n < min_samples:
         raise AudioLoadError(f"{name} has {n} samples, shorter than one FFT window ({min_samples} samples)")
-    if not np.any(y):
+    sounding = int(np.count_nonzero(y))
+    if not sounding:
         raise AudioLoadError(f"{name} is silent (every sample is zero)")
+    if sounding < min(min_samples, np.size(y)):
+        raise AudioLoadError(f"{name} is silent but for {sounding} non-zero sample(s), fewer than one FFT window "
+                             f"({min_samples} samples): there is nothing to describe but clicks")
     return y
 
 

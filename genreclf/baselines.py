@@ -26,6 +26,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, TransformerMixin, clone
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import assert_all_finite, column_or_1d, get_tags
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -143,6 +144,8 @@ class GTZANTableTransformer(TransformerMixin, BaseEstimator):
     ((1000, 65), ['log_chroma_stft_var', 'log_rms_var'])
     """
 
+    _parameter_constraints = {"extras": ["boolean"], "codec_robust": ["boolean"]}
+
     def __init__(self, extras=True, *, codec_robust=False):
         self.extras = extras
         self.codec_robust = codec_robust
@@ -159,6 +162,7 @@ class GTZANTableTransformer(TransformerMixin, BaseEstimator):
         -------
         self
         """
+        self._validate_params()
         X = validate_data(self, X, reset=True, dtype=np.float64)
         if X.shape[1] != len(GTZAN_COLUMNS):
             raise ValueError(f"GTZANTableTransformer expects the {len(GTZAN_COLUMNS)} GTZAN feature columns "
@@ -271,6 +275,8 @@ class EncodedLabelClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
     (['jazz', 'rock'], [0, 1])
     """
 
+    _parameter_constraints = {"estimator": [HasMethods(["fit", "predict"])]}
+
     def __init__(self, estimator):
         self.estimator = estimator
 
@@ -281,6 +287,7 @@ class EncodedLabelClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         -------
         self
         """
+        self._validate_params()
         if y is None:
             raise ValueError("EncodedLabelClassifier requires y to be passed, but the target y is None")
         y = column_or_1d(y, warn=True)
@@ -382,6 +389,12 @@ class RBFSVC(ClassifierMixin, BaseEstimator):
     ('precomputed', np.True_)
     """
 
+    _parameter_constraints = {
+        "C": [Interval(numbers.Real, 0, None, closed="neither")],
+        "gamma": [StrOptions({"scale", "auto"}), Interval(numbers.Real, 0, None, closed="left")],
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+    }
+
     def __init__(self, C=1.0, gamma="scale", class_weight=None):
         self.C = C
         self.gamma = gamma
@@ -397,15 +410,14 @@ class RBFSVC(ClassifierMixin, BaseEstimator):
         from sklearn.metrics.pairwise import rbf_kernel
         from sklearn.svm import SVC
 
+        self._validate_params()  # the kernel matrix path skips SVC's own check of gamma
         X, y = validate_data(self, X, y, dtype=np.float64, order="C")
         check_classification_targets(y)
-        if isinstance(self.gamma, str) and self.gamma in ("scale", "auto"):
+        if isinstance(self.gamma, str):
             variance = X.var() if self.gamma == "scale" else 1.0
             self.gamma_ = 1.0 / (X.shape[1] * variance) if variance != 0 else 1.0  # SVC's own rule
-        elif isinstance(self.gamma, numbers.Real) and not isinstance(self.gamma, bool) and self.gamma >= 0:
-            self.gamma_ = float(self.gamma)
         else:
-            raise ValueError(f"gamma={self.gamma!r}: use 'scale', 'auto' or a float >= 0 (as SVC)")
+            self.gamma_ = float(self.gamma)
         if X.shape[0] <= GRAM_MAX_SAMPLES:
             svc = SVC(C=self.C, kernel="precomputed", class_weight=self.class_weight)
             self.svc_ = svc.fit(rbf_kernel(X, gamma=self.gamma_), y, sample_weight=sample_weight)

@@ -13,16 +13,17 @@ Examples
     genreclf benchmark                       # bundled 30 s table, 10-fold CV and the artist-filtered split
     genreclf benchmark --data features_3_sec.csv --protocol cv --models svc,ensemble --out results.csv
     genreclf extract genres/ --features gtzan --segments 10 --out features_3_sec.csv --n-jobs 2
-    genreclf train --data 30s --model ensemble --out model.joblib
-    genreclf predict song1.wav song2.wav --model model.joblib --threshold 0.4 --out probs.csv
+    genreclf train --data 30s --model ensemble --out model.skops
+    genreclf predict song1.wav song2.wav --model model.skops --threshold 0.4 --out probs.csv
 """
 import argparse
+import math
 import os
 import sys
 import time
 import warnings
 
-from ._defaults import SR
+from ._defaults import N_FFT, SR
 from .audio import AudioLoadWarning
 from .prediction import DEFAULT_MODEL
 
@@ -58,6 +59,9 @@ def _load_data(spec, *, n_segments=None, n_jobs=None, verbose=1):
                        "sub-folders of audio)")
     if os.path.isdir(spec):
         return _audio_table(spec, n_segments=n_segments, n_jobs=n_jobs, verbose=verbose)
+    if not os.path.isfile(spec):
+        raise CLIError(f"--data {spec!r} is not a regular file (a device or a pipe?): give a features CSV, 30s or an "
+                       "audio folder")
     try:
         return load_feature_table(spec)
     except ValueError as err:
@@ -74,11 +78,28 @@ def _audio_table(folder, *, n_segments=None, n_jobs=None, verbose=1):
             table = gtzan_table(folder, n_segments=n_segments, n_jobs=n_jobs, verbose=verbose)
     except (OSError, ValueError) as err:
         raise CLIError(str(err)) from None
-    for name, reason in table.skipped:
+    for name, reason in _grouped_by_clip(table.skipped, n_segments):
         _note(f"skipped {name}: {reason}")
     table.kind = "30s" if n_segments is None else "3s"
     table.source = folder
     return table
+
+
+def _grouped_by_clip(skipped, n_segments):
+    """``(name, reason)`` of what a table left out, one per clip: the segments of a clip are said in one line."""
+    if n_segments is None:
+        return skipped
+    clips = {}
+    for name, reason in skipped:
+        clip = name.rsplit(".", 2)[0] if name.count(".") >= 2 else name  # <track>.<k>.wav
+        clips.setdefault(clip, []).append((name, reason))
+    out = []
+    for clip, rows in clips.items():
+        if len(rows) == 1:
+            out.append(rows[0])
+        else:
+            out.append((f"{len(rows)} segments of {clip} ({rows[0][0]} to {rows[-1][0]})", rows[0][1]))
+    return out
 
 
 def _note(message):
@@ -167,7 +188,22 @@ def _cmd_benchmark(args):
               "or ± bootstrap standard error for the single artist-filtered split)", file=sys.stderr)
     if args.out:
         _write_csv(board, args.out)
-    return 0
+    return _failures(board, "written to " + args.out if args.out else "printed")
+
+
+def _failures(board, kept):
+    """0, or a :class:`CLIError` naming every model that failed on some split (tracebacks with GENRECLF_DEBUG=1)."""
+    errors = board.attrs.get("errors", {})
+    if not errors:
+        return 0
+    for key, failures in errors.items():
+        for fold, error, trace in failures:
+            _note(f"{' · '.join(str(k) for k in key if k is not None)}, split {fold}: {error}")
+            if os.environ.get("GENRECLF_DEBUG") and trace:
+                sys.stderr.write(trace)
+    models = sorted({key[-2] for key in errors})
+    raise CLIError(f"{len(models)} model(s) failed ({', '.join(models)}: the error column says why); the other "
+                   f"rows are {kept}")
 
 
 def _name(row):
@@ -235,8 +271,7 @@ def _cmd_extract(args):
 
 
 def _cmd_train(args):
-    import joblib
-
+    from ._persistence import UnsafeModelError, save_model
     from .baselines import make_baselines
     from .prediction import fit_audio_model
 
@@ -260,13 +295,18 @@ def _cmd_train(args):
     if search is not None:
         print(f"best parameters: {search.best_params_} (5-fold accuracy {search.best_score_:.3f})", file=sys.stderr)
     try:
-        joblib.dump(model, args.out)
+        save_model(model, args.out)
+    except UnsafeModelError as err:
+        raise CLIError(str(err)) from None
     except OSError as err:
         raise CLIError(f"cannot write {args.out!r}: {err.strerror or err}") from None
     unit = f"clips of {data.data.shape[1]} segments" if data.data.ndim == 3 else "clips"
-    print(f"trained {name} on {len(data.target)} {unit} from {data.source}; saved to {args.out} (it classifies "
-          f"audio files in windows of {data.window:g} s: joblib.load(path).predict([audio files]), or genreclf "
-          f"predict FILE... --model {args.out})", file=sys.stderr)
+    print(f"trained {name} on {len(data.target)} {unit} from {data.source}; saved to {args.out} in genreclf's safe "
+          f"format, which runs no code when loaded (it classifies audio files in windows of {data.window:g} s: "
+          f"genreclf predict FILE... --model {args.out}, or genreclf.load_model(path).predict([audio files]))",
+          file=sys.stderr)
+    if args.out.lower().endswith((".joblib", ".pkl", ".pickle")):
+        _note(f"{args.out} is not a pickle despite its name (joblib.load cannot read it): name it .skops")
     return 0
 
 
@@ -303,21 +343,34 @@ def _training_data(args):
     return data
 
 
+def _check_window(model, window):
+    """Warn when ``--window`` is far from the length of the clips the model was trained on."""
+    from .prediction import training_window
+
+    trained = training_window(model)
+    if window is None or 0.5 <= window / trained <= 2:
+        return
+    ratio = trained / window if window < trained else window / trained
+    _note(f"--window {window:g} s is {ratio:.0f} times {'shorter' if window < trained else 'longer'} than the "
+          f"{trained:g} s clips the model was trained on: its features then describe something else than what it "
+          "learnt, and its genres may mean little (leave --window out to use the training length)")
+
+
 def _check_threshold(threshold):
     if not 0.0 <= threshold <= 1.0:
         raise CLIError(f"--threshold {threshold} must be a probability in [0, 1]", status=2)
 
 
 def _cmd_predict(args):
-    import joblib
-
+    from ._persistence import UnsafeModelError, load_model
     from .prediction import DEFAULT_MODEL_ACCURACY, default_model, predict_files
 
     _check_out(args.out)
     if args.threshold is not None:
         _check_threshold(args.threshold)
-    if args.window is not None and not args.window > 0:
-        raise CLIError(f"--window {args.window} must be a positive number of seconds", status=2)
+    if args.window is not None and not (math.isfinite(args.window) and args.window >= N_FFT / SR):
+        raise CLIError(f"--window {args.window:g} must be a finite number of seconds, at least one FFT window "
+                       f"({N_FFT / SR:.3f} s)", status=2)
     if args.model is None:
         model = default_model()
         print(f"model: the default, {DEFAULT_MODEL} fitted on the bundled GTZAN 30 s table; expected accuracy on "
@@ -327,14 +380,17 @@ def _cmd_predict(args):
             raise CLIError(f"--model {args.model!r}: no such file (make one with 'genreclf train ... --out "
                            f"{args.model}', or leave --model out to use the default model)")
         try:
-            model = joblib.load(args.model)
-        except Exception as err:  # unpickling raises many kinds
+            model = load_model(args.model, allow_pickle=args.allow_pickle)
+        except UnsafeModelError as err:
+            raise CLIError(f"--model: {err}") from None
+        except Exception as err:  # a pickle, loaded on request, raises many kinds
             raise CLIError(f"--model {args.model!r} is not a model saved by 'genreclf train' "
                            f"({type(err).__name__}: {err})") from None
         if not hasattr(model, "predict_proba"):
             raise CLIError(f"--model {args.model!r} is not a model saved by 'genreclf train' (it has no "
                            "predict_proba)")
         print(f"model: {args.model}", file=sys.stderr)
+    _check_window(model, args.window)
     try:
         table = predict_files(args.files, model, window=args.window, threshold=args.threshold, n_jobs=args.n_jobs)
     except TypeError as err:
@@ -405,7 +461,7 @@ def _parser():
 
     t = sub.add_parser("train", help="fit a model and save it",
                        description="Fit a baseline model on a GTZAN feature table or audio folder and save it "
-                                   "with its feature extractor (joblib).")
+                                   "with its feature extractor, in genreclf's safe format (skops).")
     t.add_argument("--data", default="30s", help="30s (default), a GTZAN features CSV, or an audio folder")
     t.add_argument("--model", default=DEFAULT_MODEL,
                    help=f"baseline name (default: {DEFAULT_MODEL}, the model of predict without --model)")
@@ -415,7 +471,8 @@ def _parser():
                         "has its own)")
     t.add_argument("--threshold", type=float, default=None,
                    help="reject option: answer 'unknown' when the top probability is below this")
-    t.add_argument("--out", required=True, help="output file, e.g. model.joblib")
+    t.add_argument("--out", required=True, help="output file, e.g. model.skops (genreclf's safe format: loading it "
+                                                "runs no code)")
     t.add_argument("--n-jobs", type=int, default=None)
     t.add_argument("--random-state", type=int, default=0)
     t.add_argument("--quiet", action="store_true")
@@ -427,7 +484,11 @@ def _parser():
                                    "probabilities are averaged); --out writes every class probability as CSV.")
     p.add_argument("files", nargs="+", help="audio files (WAV, FLAC, MP3, OGG...) of any length")
     p.add_argument("--model", default=None, help="a model saved by 'genreclf train' (default: the default model, "
-                                                 "fitted on the bundled GTZAN table on first use)")
+                                                 "fitted on the bundled GTZAN table on first use); loading it runs "
+                                                 "no code of the file's own")
+    p.add_argument("--allow-pickle", action="store_true",
+                   help="also load a --model that is a pickle (joblib.dump, pickle.dump): a pickle runs any code it "
+                        "holds when loaded, so only for a file you trust as you would a program (default: refused)")
     p.add_argument("--window", type=float, default=None,
                    help="window length in seconds (default: the model's training clip length, 30 s)")
     p.add_argument("--threshold", type=float, default=None,
@@ -463,6 +524,10 @@ def main(argv=None):
             warnings.showwarning = _show_warning
             return args.run(args)
     except CLIError as err:
+        if os.environ.get("GENRECLF_DEBUG") and err.__context__ is not None:
+            import traceback
+
+            traceback.print_exception(err.__context__)
         command = f"genreclf {args.command}" if "args" in locals() and args.command else "genreclf"
         sys.stderr.write(f"{command}: error: {err}\n")
         return err.status

@@ -34,6 +34,7 @@ from sklearn.base import BaseEstimator, clone, is_classifier
 from ._defaults import SEGMENT_SECONDS
 from ._deprecation import deprecate_positional_args
 from ._labels import check_classes, check_members, lower_or_drop
+from ._persistence import VERSIONED_LIBRARIES
 from ._progress import progress_bar
 from .models.wrappers import as_classifier
 from .segments import aggregate_tracks, one_hot, track_labels
@@ -263,9 +264,10 @@ def _check_finite(X, models):
         "make_pipeline(SimpleImputer(), model) for NaN")
 
 
-def _check_splits(protocol, label, splits, y, track_groups, models, tune, inner_cv):
-    """Every training part holds 2+ classes; enough members per class for the inner search; warn about classes a
-    test part holds but its training part never saw (they are scored, with zero predicted probability)."""
+def _check_splits(protocol, label, splits, X, y, groups, track_groups, models, tune, inner_cv, inner):
+    """Every training part holds 2+ classes; enough members per class for the inner search and for what each model
+    needs (:func:`_check_models_fit`); warn about classes a test part holds but its training part never saw (they
+    are scored, with zero predicted probability)."""
     what = "tracks" if track_groups is not None else "rows"
     searched = tune and protocol == "cv" and any(grid for _, grid in models.values())
     for i, (train, test) in enumerate(splits):
@@ -286,6 +288,46 @@ def _check_splits(protocol, label, splits, y, track_groups, models, tune, inner_
             check_members(ytr, inner_cv, where=f"inner_cv={inner_cv}: in the training part of split {i}", what=what,
                           because="the folds of the hyper-parameter search",
                           fix=lower_or_drop("inner_cv", "benchmark(..., X[keep], y[keep], ...); or tune=False"))
+        _check_models_fit(models, f"{label}, split {i}", train, X, y, groups, tune, inner)
+
+
+def _check_models_fit(models, where, train, X, y, groups, tune, inner):
+    """Each model can be fitted on the rows it will be fitted on in the training part ``train``: every training fold
+    of its search (when tuned) and the whole part. Checks what the model itself asks (:func:`members_needed`): the
+    internal folds of a calibrated classifier (the ``svc`` and ``ensemble`` baselines), a KNN's neighbours (at the
+    largest value of its grid). Said before any feature is extracted, naming the model, the class and the fix."""
+    from ._labels import members_needed
+
+    ytr, gtr = y[train], None if groups is None else groups[train]
+    fold_counts = None
+    for name, (est, grid) in models.items():
+        tuned = tune and bool(grid)
+        needs = members_needed(est, grid if tuned else None)
+        if not needs:
+            continue
+        parts = [("its training part", *np.unique(ytr, return_counts=True))]
+        if tuned:
+            if fold_counts is None:  # the smallest count of each class over the search's training folds
+                folds = list(inner.split(_subset(X, train), ytr, gtr))
+                classes = np.unique(ytr)
+                counts = np.array([[np.sum(ytr[fit] == c) for c in classes] for fit, _ in folds])
+                fold_counts = ("a training fold of its search", classes, counts.min(axis=0))
+            parts.append(fold_counts)
+        for part, classes, counts in parts:
+            for needed, because, per_class in needs:
+                have = counts.min() if per_class else counts.sum()
+                if have >= needed:
+                    continue
+                fewer = "" if where.startswith("artist-filtered") else "use fewer folds, "
+                if per_class:
+                    worst = classes.tolist()[int(np.argmin(counts))]
+                    short = f"class {worst!r} has only {have} rows in {part}"
+                    fix = f"add clips of {worst!r}, {fewer}or leave {name!r} out"
+                else:
+                    short = f"{part} holds only {have} rows"
+                    fix = f"add clips, {fewer}or leave {name!r} out"
+                raise ValueError(f"model {name!r} cannot be fitted on {where}: {short}, fewer than {because}. "
+                                 f"Fix: {fix}{' (or tune=False)' if part != parts[0][0] else ''}")
 
 
 # ----------------------------------------------------------------------------------------------------- task
@@ -401,37 +443,113 @@ def _fit_predict(name, protocol, fold, estimator, grid, X, y, groups, train, tes
 # ----------------------------------------------------------------------------------------- reused fold results
 # A fold result is what one model learnt on one split and predicted for its test part. Kept on disk, a second run
 # of the same benchmark reads it back instead of fitting again; its key is everything the result depends on.
-#: The libraries whose classes and functions a reusable model may use: {module: distribution}, and the versions
-#: that key the cache.
-_VERSIONED = {"genreclf": "genreclf", "sklearn": "scikit-learn", "numpy": "numpy", "scipy": "scipy",
-              "xgboost": "xgboost", "keras": "keras", "tensorflow": "tensorflow"}
+class _FoldResults:
+    """The fold results of earlier runs in the cache ``memory`` (see :mod:`genreclf.features._cache`): arrays and
+    JSON, no pickle, each entry bound to the key of the call that made it. One folder per set of library versions (a
+    new scikit-learn or genreclf may fit differently)."""
 
+    def __init__(self, location):
+        import hashlib
 
-def _fold_cache(memory, with_features=False):
-    """The folder of reusable fold results under the cache ``memory`` (None: no reuse), one per set of library
-    versions (a new scikit-learn or genreclf may fit differently); None if it cannot be written (one warning, for
-    the features of the same cache too when ``with_features``)."""
-    import hashlib
-    from importlib import metadata
+        from ._persistence import library_versions
+        from .features._cache import EntryStore
 
-    from .features._cache import check_cache_folder
+        tag = hashlib.blake2b("\n".join(library_versions()).encode(), digest_size=8).hexdigest()
+        self.store = EntryStore(location, os.path.join("genreclf-folds", tag))
+        self.store.unwritten = "every model is fitted again on the next run"
 
-    if memory is None:
-        return None
-    location = os.fspath(getattr(memory, "location", memory))
-    versions = []
-    for package in _VERSIONED.values():
+    @classmethod
+    def of(cls, memory, with_features=False):
+        """The fold results under the cache ``memory`` (None: no reuse); None if it cannot be written (one warning,
+        for the features of the same cache too when ``with_features``)."""
+        if memory is None:
+            return None
+        results = cls(os.fspath(getattr(memory, "location", memory)))
+        consequence = ("nothing is stored, and the next run extracts the features and fits every model again"
+                       if with_features else results.store.unwritten)
+        results.store.check("benchmark", consequence)
+        return results if results.store.writable else None
+
+    @staticmethod
+    def key(args):
+        """The key of the call ``_fit_predict(*args)``: its code, the estimator and its parameters, the features,
+        labels and split (hashed by joblib, which pickles to hash and never unpickles)."""
+        import inspect
+
+        from joblib import hash as content_hash
+
+        # loky hands a worker large arrays as np.memmap, which joblib hashes apart from the same ndarray: keyed as
+        # the arrays they view, a result is found again whichever process, and whatever n_jobs, made it
+        args = tuple(np.asarray(a) if isinstance(a, np.memmap) else a for a in args)
+        return content_hash((inspect.getsource(_fit_predict), args))
+
+    def load(self, key):
+        """``(result, None)``; ``(None, None)`` without an entry; ``(None, why)`` for an entry that is not served."""
+        import json
+
+        arrays, problem = self.store.load(key)
+        if arrays is None:
+            return None, problem
         try:
-            versions.append(f"{package} {metadata.version(package)}")
-        except metadata.PackageNotFoundError:
-            versions.append(f"{package} -")
-    tag = hashlib.blake2b("\n".join(versions).encode(), digest_size=8).hexdigest()
-    folder = os.path.join(location, "genreclf-folds", tag)
-    consequence = ("nothing is stored, and the next run extracts the features and fits every model again"
-                   if with_features else "every model is fitted again on the next run")
-    if not check_cache_folder(location, folder, "benchmark", consequence):
-        return None
-    return folder
+            meta = json.loads(str(arrays.pop("meta")), object_hook=_from_json)
+            for name in ("pred", "classes"):
+                if meta.pop(f"{name}_as_object"):
+                    arrays[name] = arrays[name].astype(object)
+            proba = arrays.pop("proba") if meta.pop("has_proba") else None
+            return {**meta, **arrays, "proba": proba, "error": None, "reused": True}, None
+        except Exception as err:  # a foreign entry that happens to carry the right key and digest
+            return None, f"cannot be read ({type(err).__name__}: not a fold result)"
+
+    def save(self, key, result):
+        """Store ``result`` (a dict of :func:`_fit_predict`) if every part of it has a safe form; else nothing."""
+        import json
+
+        arrays = {"test": np.asarray(result["test"])}
+        meta = {}
+        for name in ("pred", "classes"):
+            values = np.asarray(result[name])
+            as_object = values.dtype.kind == "O"
+            if as_object:
+                if not all(isinstance(v, str) for v in values.tolist()):
+                    return  # labels of mixed or other types have no form without pickle: fitted again next time
+                values = values.astype(str)
+            arrays[name], meta[f"{name}_as_object"] = values, as_object
+        meta["has_proba"] = result["proba"] is not None
+        if meta["has_proba"]:
+            arrays["proba"] = np.asarray(result["proba"])
+        for name in ("name", "protocol", "fold", "features", "fit_time", "predict_time", "best_params",
+                     "tune_accuracy"):
+            meta[name] = result[name]
+        try:
+            arrays["meta"] = np.array(json.dumps(_to_json(meta), allow_nan=True))
+        except TypeError:  # a grid value without a JSON form (an estimator, say): fitted again next time
+            return
+        self.store.store(key, **arrays)
+
+
+def _to_json(value):
+    """``value`` with its tuples and NumPy scalars tagged, so that :func:`_from_json` gives them back exactly."""
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            raise TypeError("dict keys must be str")
+        return {k: _to_json(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return {"__tuple__": [_to_json(v) for v in value]}
+    if isinstance(value, list):
+        return [_to_json(v) for v in value]
+    if isinstance(value, np.generic) and value.dtype.kind in "biuf":
+        return {"__numpy__": value.dtype.str, "value": value.item()}
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise TypeError(f"{type(value).__name__} has no JSON form")
+
+
+def _from_json(value):
+    if "__tuple__" in value:
+        return tuple(value["__tuple__"])
+    if "__numpy__" in value:
+        return np.dtype(value["__numpy__"]).type(value["value"])
+    return value
 
 
 def _reusable(estimator):
@@ -445,39 +563,67 @@ def _reusable(estimator):
         if isinstance(value, (str, bytes, int, float, bool, type(None))):
             continue
         owner = type(value) if hasattr(value, "get_params") else value if callable(value) else None
-        if owner is not None and getattr(owner, "__module__", "").partition(".")[0] not in _VERSIONED:
+        if owner is not None and getattr(owner, "__module__", "").partition(".")[0] not in VERSIONED_LIBRARIES:
             return False
     return True
 
 
-def _cached_fit_predict(folder, args):
-    """:func:`_fit_predict` cached in ``folder`` (a ``joblib.Memory``), and ``args`` as it keys them."""
-    from joblib import Memory
+def _fit_predict_or_error(*args):
+    """:func:`_fit_predict`, or a result that holds the error (and its traceback) instead of predictions: one
+    model's failure on one split is a row of the leaderboard, not the end of the run."""
+    try:
+        return dict(_fit_predict(*args), error=None)
+    except Exception as err:  # anything a model may raise; KeyboardInterrupt still stops the run
+        import traceback
 
-    # loky hands a worker large arrays as np.memmap, which joblib hashes apart from the same ndarray: keyed as the
-    # arrays they view, a result is found again whichever process, and whatever n_jobs, made it
-    args = tuple(np.asarray(a) if isinstance(a, np.memmap) else a for a in args)
-    return Memory(folder, verbose=0).cache(_fit_predict), args
-
-
-def _fit_predict_read_back(folder, *args):
-    """The result of this exact call of :func:`_fit_predict` made by an earlier run, read from ``folder``; None
-    when there is none (or no folder)."""
-    if folder is None:
-        return None
-    cached, args = _cached_fit_predict(folder, args)
-    if not cached.check_call_in_cache(*args):
-        return None
-    return dict(cached(*args), reused=True)
+        return _failed(args, f"{type(err).__name__}: {err}", traceback.format_exc())
 
 
-def _fit_predict_once(folder, *args):
-    """:func:`_fit_predict`, read back from ``folder`` when this exact call was made before; None: always fit."""
-    if folder is None:
-        return dict(_fit_predict(*args), reused=False)
-    cached, args = _cached_fit_predict(folder, args)
-    reused = cached.check_call_in_cache(*args)
-    return dict(cached(*args), reused=reused)
+def _failed(args, error, trace=None):
+    """The result of the call ``_fit_predict(*args)`` that failed with ``error``."""
+    name, protocol, fold, features = args[0], args[1], args[2], args[-1]
+    return dict(name=name, protocol=protocol, fold=fold, features=features, error=error, traceback=trace)
+
+
+def _run_fits(calls, fold_results, n_jobs, verbose):
+    """The result of every call ``(reusable, args)`` of :func:`_fit_predict`: read back from ``fold_results`` when
+    an earlier run made it (in this process: a rerun starts no worker), else fitted through joblib and stored as it
+    arrives (so a run that stops keeps what it finished). Entries that cannot be served are fitted again, said in
+    one warning."""
+    from joblib import delayed
+
+    from ._parallel import run_tasks
+    from .features._cache import CacheWarning
+
+    results, tasks, pending, refused = [], [], [], []
+    for reusable, args in calls:
+        key = fold_results.key(args) if fold_results is not None and reusable else None
+        earlier, problem = fold_results.load(key) if key is not None else (None, None)
+        if problem is not None:
+            refused.append(f"{args[0]!r} ({args[1]}, fold {args[2]}) {problem}")
+        if earlier is None:
+            tasks.append(delayed(_fit_predict_or_error)(*args))
+            pending.append((key, args))
+        else:
+            results.append(earlier)
+    if refused:
+        warnings.warn(CacheWarning(f"genreclf: {len(refused)} cached fold result(s) cannot be used and are fitted "
+                                   f"again: {'; '.join(refused[:3])}{' ...' if len(refused) > 3 else ''}"),
+                      stacklevel=3)
+    with progress_bar(len(calls), desc="benchmark", unit="fits", verbose=verbose) as bar, warnings.catch_warnings():
+        bar.update(len(results))
+        # loky restarts a worker whose memory grew by 300 MB after its first task, which is TensorFlow loading
+        # for a Keras model after a scikit-learn one: expected here, and not a leak to warn the user about
+        warnings.filterwarnings("ignore", message="A worker stopped while some jobs were given", category=UserWarning)
+        for i, result, died in run_tasks(tasks, n_jobs=n_jobs):
+            key, args = pending[i]
+            if died is not None:
+                result = _failed(args, f"{type(died).__name__}: {died}")
+            elif result["error"] is None and key is not None:
+                fold_results.save(key, result)
+            results.append(dict(result, reused=False))
+            bar.update(1)
+    return results
 
 
 # ---------------------------------------------------------------------------------------------- aggregation
@@ -644,7 +790,8 @@ def benchmark(estimators=None, X=None, y=None, *, groups=None, cv=10, protocol=N
         single split), ``best_params`` (most frequent choice of the search), ``tune_accuracy`` (accuracy of the
         chosen parameters inside the search: on the inner folds, or on the valid tracks of ``"filtered"``; per
         row, so per segment for segment rows; mean over splits; NaN for a model fit as given, without a grid or
-        with ``tune=False``).
+        with ``tune=False``), ``error`` (None, or why the model failed: ``"split 3: ValueError: ..."``; its scores are
+        then NaN, and every other model's row is kept).
 
         Pick *the model* on ``tune_accuracy`` too, not on the test scores beside it: choosing the best of
         several rows by their test accuracy is a selection on the test tracks, and it flatters the winner.
@@ -657,8 +804,17 @@ def benchmark(estimators=None, X=None, y=None, *, groups=None, cv=10, protocol=N
         ``y_true``/``y_pred``/``group``/``fold`` (for :func:`genreclf.plotting.plot_confusion_matrix`);
         ``"fold_scores"`` — every metric on every split; ``"best_params"`` — the search's choice per split;
         ``"tune_accuracy"`` — the search's score of that choice per split.
+        ``"errors"`` — for a model that failed, ``[(split, error, traceback)]`` of each failed split.
         ``attrs["classes"]`` lists the class order; ``attrs["fits_reused"]`` is ``(read back from memory,
         all)``, counted in fits of a model on a split.
+
+    Raises
+    ------
+    ValueError
+        Before any fit or feature extraction: labels, groups or splits that cannot work, or a model that cannot be
+        fitted on some training part or training fold of its search (a class smaller than its calibration's
+        internal folds, fewer rows than a KNN's neighbours); the message names the model, the class and the fix.
+        A model that fails later anyway is a row with its ``error``, not an exception.
 
     Examples
     --------
@@ -673,8 +829,6 @@ def benchmark(estimators=None, X=None, y=None, *, groups=None, cv=10, protocol=N
     >>> board.attrs["confusion"][("logistic_regression", "artist-filtered split")].shape
     (10, 10)
     """
-    from joblib import Parallel, delayed
-
     from .datasets import get_data_home
     from .features._cache import CacheWarning
 
@@ -705,7 +859,7 @@ def benchmark(estimators=None, X=None, y=None, *, groups=None, cv=10, protocol=N
     _check_labels(y)
     if memory == "auto":  # the audio benchmark caches by default; a table is read as given
         memory = os.path.join(get_data_home(), "cache") if features is not None else None
-    folds_memory = _fold_cache(memory, features is not None)
+    fold_results = _FoldResults.of(memory, features is not None)
     if features is not None:
         groups = _clip_groups(X, groups)
         with warnings.catch_warnings():  # the splits of every clip, checked before hours of extraction
@@ -713,7 +867,7 @@ def benchmark(estimators=None, X=None, y=None, *, groups=None, cv=10, protocol=N
             _plan_splits(protocols, cv, X, y, groups, len(np.unique(groups)) < len(groups), models, tune, inner_cv,
                          random_state)
         with warnings.catch_warnings():
-            if memory is not None and folds_memory is None:  # an unwritable cache, said once above
+            if memory is not None and fold_results is None:  # an unwritable cache, said once above
                 warnings.filterwarnings("ignore", message=".*cannot be written", category=CacheWarning)
             data, y, groups, sets = _feature_sets(features, X, y, groups, memory, n_jobs, verbose)
         _check_labels(y)
@@ -729,28 +883,13 @@ def benchmark(estimators=None, X=None, y=None, *, groups=None, cv=10, protocol=N
 
     everything = {k: v for m in models_of.values() for k, v in m.items()}
     plans = _plan_splits(protocols, cv, X, y, groups, segmented, everything, tune, inner_cv, random_state)
-    calls = [(folds_memory if _reusable(est) else None,
-              (name, label, i, est, grid, values, y, groups if p == "filtered" or segmented else None, train, test,
-               inner, tune, feature))
+    calls = [(_reusable(est), (name, label, i, est, grid, values, y, groups if p == "filtered" or segmented else None,
+                                train, test, inner, tune, feature))
              for feature, values in data.items()
              for p, label, splits, inner in plans
              for name, (est, grid) in models_of[feature].items()
              for i, (train, test) in enumerate(splits)]
-    results, tasks = [], []
-    for folder, args in calls:  # the results of an earlier run are read here: a rerun starts no worker
-        earlier = _fit_predict_read_back(folder, *args)
-        if earlier is None:
-            tasks.append(delayed(_fit_predict_once)(folder, *args))
-        else:
-            results.append(earlier)
-    with progress_bar(len(calls), desc="benchmark", unit="fits", verbose=verbose) as bar, warnings.catch_warnings():
-        bar.update(len(results))
-        # loky restarts a worker whose memory grew by 300 MB after its first task, which is TensorFlow loading
-        # for a Keras model after a scikit-learn one: expected here, and not a leak to warn the user about
-        warnings.filterwarnings("ignore", message="A worker stopped while some jobs were given", category=UserWarning)
-        for result in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(tasks) if tasks else ():
-            results.append(result)
-            bar.update(1)
+    results = _run_fits(calls, fold_results, n_jobs, verbose)
     boards = [_leaderboard(plans, models_of[feature], [r for r in results if r["features"] == feature], y, groups,
                            segmented, metrics, n_bootstrap, random_state, feature)
               for feature in data if models_of[feature]]
@@ -880,8 +1019,9 @@ def _plan_splits(protocols, cv, X, y, groups, segmented, models, tune, inner_cv,
         else:
             splits = list(ArtistFilteredSplit().split(X, y, groups))
             label = "artist-filtered split"
-        _check_splits(p, label, splits, y, groups if segmented else None, models, tune, inner_cv)
-        plans.append((p, label, splits, _inner_cv(p, segmented, random_state, inner_cv)))
+        inner = _inner_cv(p, segmented, random_state, inner_cv)
+        _check_splits(p, label, splits, X, y, groups, groups if segmented else None, models, tune, inner_cv, inner)
+        plans.append((p, label, splits, inner))
     return plans
 
 
@@ -894,18 +1034,24 @@ def _leaderboard(plans, models, results, y, groups, segmented, metrics, n_bootst
     rng = np.random.default_rng(random_state)
     rows = []
     attrs = {"confusion": {}, "per_class": {}, "predictions": {}, "fold_scores": {}, "best_params": {},
-             "tune_accuracy": {}, "classes": classes.tolist()}
+             "tune_accuracy": {}, "errors": {}, "classes": classes.tolist()}
     for _, label, _, _ in plans:
         for name in models:
             mine = sorted((r for r in results if r["name"] == name and r["protocol"] == label),
                           key=lambda r: r["fold"])
+            failed = [r for r in mine if r["error"] is not None]
             for level in (["segment", "track"] if segmented else ["clip"]):
-                folds, std, spread, predictions, _ = _aggregate(mine, y, groups, metrics, classes, level,
-                                                                n_bootstrap, rng)
                 shown = label if not segmented else f"{label}, {level}-level"
                 row = {"model": name, "protocol": shown, "level": level}
                 if features is not None:
                     row = {"features": features, **row}
+                key = (name, shown) if features is None else (features, name, shown)
+                if failed:  # a row that says why, and no scores from the folds that did fit
+                    rows.append(_failed_row(row, mine, failed, metrics))
+                    attrs["errors"][key] = [(r["fold"], r["error"], r.get("traceback")) for r in failed]
+                    continue
+                folds, std, spread, predictions, _ = _aggregate(mine, y, groups, metrics, classes, level,
+                                                                n_bootstrap, rng)
                 for m in metrics:
                     row[f"{m}_mean"] = float(folds[m].mean())
                     row[f"{m}_std"] = float(std[m])
@@ -917,9 +1063,8 @@ def _leaderboard(plans, models, results, y, groups, segmented, metrics, n_bootst
                 tuned = [r["tune_accuracy"] for r in mine]
                 row.update(n_splits=len(mine), n_test=len(predictions), spread=spread,
                            best_params=_most_common(chosen),
-                           tune_accuracy=float(np.mean(tuned)) if not np.isnan(tuned).any() else np.nan)
+                           tune_accuracy=float(np.mean(tuned)) if not np.isnan(tuned).any() else np.nan, error=None)
                 rows.append(row)
-                key = (name, shown) if features is None else (features, name, shown)
                 attrs["confusion"][key] = _confusion(predictions, classes)
                 attrs["per_class"][key] = _per_class(predictions, classes)
                 attrs["predictions"][key] = predictions
@@ -935,6 +1080,17 @@ def _leaderboard(plans, models, results, y, groups, segmented, metrics, n_bootst
              .drop(columns="_p").reset_index(drop=True))
     board.attrs.update(attrs)
     return board
+
+
+def _failed_row(row, mine, failed, metrics):
+    """The leaderboard row of a model that failed on some split: no scores, and the error of its first failure."""
+    first = failed[0]
+    more = f" (and {len(failed) - 1} more split(s))" if len(failed) > 1 else ""
+    row = dict(row, **{f"{m}_{stat}": np.nan for m in metrics for stat in ("mean", "std")})
+    row.update({f"{t}_{stat}": np.nan for t in ("fit_time", "predict_time") for stat in ("mean", "std")})
+    row.update(n_splits=len(mine), n_test=0, spread="", best_params="", tune_accuracy=np.nan,
+               error=f"split {first['fold']}: {first['error']}{more}")
+    return row
 
 
 def _most_common(chosen):
@@ -1042,17 +1198,20 @@ def format_leaderboard(board, metrics=None, percent=True):
         metrics = [c[:-5] for c in board.columns if c.endswith("_mean") and "time" not in c]
     tune = "tune_accuracy" in board and board["tune_accuracy"].notna().any()
     sets = "features" in board
+    failed = "error" in board and board["error"].notna().any()
     header = (["features"] if sets else []) + ["model", "protocol"] + metrics + (["tune acc"] if tune else [])
-    header += ["fit s", "predict s", "best params"]
+    header += ["fit s", "predict s", "best params"] + (["error"] if failed else [])
     lines = []
     for row in board.to_dict("records"):  # plain rows: a row Series would deep-copy the attrs (every prediction)
         cells = ([str(row["features"])] if sets else []) + [str(row["model"]), str(row["protocol"])]
         cells += [_score_cell(row[f"{m}_mean"], row[f"{m}_std"], percent and "loss" not in m) for m in metrics]
         if tune:
             cells.append(_score_cell(row["tune_accuracy"], None, percent))
-        cells.append(f"{row['fit_time_mean']:.2f}")
-        cells.append(f"{row['predict_time_mean']:.3f}")
+        for column, digits in (("fit_time_mean", 2), ("predict_time_mean", 3)):
+            cells.append("n/a" if _missing(row[column]) else f"{row[column]:.{digits}f}")
         cells.append(str(row.get("best_params", "")))
+        if failed:
+            cells.append("" if _missing(row["error"]) else str(row["error"]))
         lines.append(cells)
     widths = [max(len(h), *(len(c[i]) for c in lines)) if lines else len(h) for i, h in enumerate(header)]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)

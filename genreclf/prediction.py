@@ -31,15 +31,44 @@ DEFAULT_MODEL_ACCURACY = 0.593
 DEFAULT_WINDOW = 30.0
 
 
-def _model_file(data_home):
-    import sklearn
+def _default_key():
+    """What the default model is fitted from: its name, genreclf (the bundled table) and the libraries that fit it."""
+    from . import __version__
+    from ._persistence import library_versions
+
+    return "\n".join([f"default model {DEFAULT_MODEL}", f"genreclf {__version__}", *library_versions()])
+
+
+def _model_file(data_home, key):
+    import hashlib
 
     from . import __version__
     from .datasets import get_data_home
 
-    # scikit-learn pickles do not travel across versions: one file per version pair, made where it is used
-    name = f"default-{DEFAULT_MODEL}-genreclf{__version__}-sklearn{sklearn.__version__}.joblib"
+    # scikit-learn and XGBoost models do not travel across versions: one file per set of versions, made where it
+    # is used
+    tag = hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
+    name = f"default-{DEFAULT_MODEL}-genreclf{__version__}-{tag}.skops"
     return os.path.join(get_data_home(data_home), "models", name)
+
+
+def _load_default(path, key):
+    """The default model saved at ``path`` for ``key``; raises OSError or ValueError (the reason) otherwise."""
+    from ._defaults import GENRES
+    from ._persistence import MAX_MODEL_BYTES, loads
+    from .features._cache import read_own_file
+    from .models import WindowedClassifier
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a model of another version is a stale entry: fit it again
+        saved = loads(read_own_file(path, MAX_MODEL_BYTES), source=repr(path))
+    if not isinstance(saved, dict) or saved.get("key") != key:
+        raise ValueError("it was not saved as this default model (its key differs: another version, or a file "
+                         "put there)")
+    model = saved.get("model")
+    if not (isinstance(model, WindowedClassifier) and [str(c) for c in model.classes_] == list(GENRES)):
+        raise ValueError("it does not hold a model of the ten GTZAN genres")
+    return model
 
 
 def default_model(*, data_home=None, refit=False):
@@ -48,14 +77,18 @@ def default_model(*, data_home=None, refit=False):
     :data:`DEFAULT_MODEL` from :func:`~genreclf.baselines.make_baselines`, fitted on the 1000 tracks of the
     bundled GTZAN 30 s table, behind :class:`~genreclf.features.GTZANFeatures`, predicting files in windows of
     30 s. The first call fits it (a few seconds) and saves it under ``<data_home>/models``; later calls load it.
-    A cached file that cannot be loaded (another version, a damaged file) is fitted again.
+
+    The saved file is genreclf's safe format (:func:`~genreclf.save_model`: loading it runs no code), bound to the
+    versions it was fitted with. A file that is not served is fitted again, with one warning saying why: a link, a
+    file of another user's or one that others can write, one saved for other versions, or a damaged one. A data home
+    that cannot be written is a warning too: the model is fitted for this call only.
 
     Parameters
     ----------
     data_home : str or os.PathLike, optional
         See :func:`~genreclf.datasets.get_data_home`.
     refit : bool, default=False
-        Fit it again even if cached.
+        Fit it again even if saved.
 
     Returns
     -------
@@ -69,28 +102,28 @@ def default_model(*, data_home=None, refit=False):
     >>> model.classes_.tolist()[:3], model.window
     (['blues', 'classical', 'country'], 30.0)
     """
-    import joblib
+    from ._persistence import dumps
+    from .features._cache import CacheWarning, write_own_file
 
-    path = _model_file(data_home)
-    if os.path.exists(path) and not refit:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error")  # a pickle of another version is a stale cache: fit again
-                return joblib.load(path)
-        except Exception as err:  # any unreadable cache entry is refitted, never served
-            warnings.warn(f"genreclf: the cached default model {path!r} cannot be used ({type(err).__name__}: "
-                          f"{err}); fitting it again", RuntimeWarning, stacklevel=2)
-    model = _fit_default()
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = f"{path}.{os.getpid()}.tmp"
+    key = _default_key()
     try:
-        joblib.dump(model, tmp)
-        os.replace(tmp, path)
+        path = _model_file(data_home, key)
+    except OSError as err:  # a data home that cannot be made (a read-only parent folder)
+        warnings.warn(CacheWarning(f"genreclf: cannot keep the default model ({err}); it is fitted for this run only"),
+                      stacklevel=2)
+        return _fit_default()
+    if not refit and os.path.lexists(path):
+        try:
+            return _load_default(path, key)
+        except (OSError, ValueError, Warning) as err:  # never served: fitted again
+            warnings.warn(CacheWarning(f"genreclf: the saved default model {path!r} is not used ({err}); fitting it "
+                                       "again"), stacklevel=2)
+    model = _fit_default()
+    try:
+        write_own_file(path, dumps({"key": key, "model": model}, what="the default model"))
     except OSError as err:
-        warnings.warn(f"genreclf: cannot cache the default model in {path!r} ({err}); it will be fitted again "
-                      "next time", RuntimeWarning, stacklevel=2)
-        if os.path.exists(tmp):
-            os.remove(tmp)
+        warnings.warn(CacheWarning(f"genreclf: cannot save the default model in {path!r} "
+                                   f"({err.strerror or err}); it will be fitted again next time"), stacklevel=2)
     return model
 
 
@@ -182,6 +215,32 @@ def fit_audio_model(estimator, X, y, *, groups=None, param_grid=None, cv=5, wind
     if threshold is not None:
         model = RejectOptionClassifier(FrozenEstimator(model), threshold=threshold).fit(None, None)
     return model, search
+
+
+def training_window(model):
+    """The window, in seconds, in which :func:`predict_files` cuts files for ``model`` by default: a
+    :class:`~genreclf.models.WindowedClassifier`'s own (the length of its training clips), else
+    :data:`DEFAULT_WINDOW`.
+
+    Examples
+    --------
+    >>> from sklearn.dummy import DummyClassifier
+    >>> from genreclf.models import WindowedClassifier
+    >>> training_window(WindowedClassifier(DummyClassifier(), window=5.0)), training_window(DummyClassifier())
+    (5.0, 30.0)
+    """
+    from sklearn.frozen import FrozenEstimator
+
+    from .models import RejectOptionClassifier, WindowedClassifier
+
+    for _ in range(3):  # a reject option around a frozen windowed model, at most
+        if isinstance(model, WindowedClassifier):
+            return float(model.window)
+        if isinstance(model, RejectOptionClassifier):
+            model = getattr(model, "estimator_", model.estimator)
+        elif isinstance(model, FrozenEstimator):
+            model = model.estimator
+    return DEFAULT_WINDOW
 
 
 def _windowed(model, window):

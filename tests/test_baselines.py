@@ -156,8 +156,15 @@ def test_rbf_svc_is_sklearns_svc(params, n_classes, gram, monkeypatch):
 
 @pytest.mark.parametrize("gamma", ["scaled", -0.1, None])
 def test_rbf_svc_bad_gamma_names_the_choices(gamma):
-    with pytest.raises(ValueError, match=f"gamma={gamma!r}: use 'scale', 'auto' or a float >= 0 \\(as SVC\\)"):
+    """The message of scikit-learn's SVC, word for word: the parameter, what is allowed and the value."""
+    from sklearn.svm import SVC
+
+    with pytest.raises(ValueError) as svc:
+        SVC(gamma=gamma).fit(np.eye(4), [0, 0, 1, 1])
+    with pytest.raises(ValueError) as ours:
         RBFSVC(gamma=gamma).fit(np.eye(4), [0, 0, 1, 1])
+    assert str(ours.value) == str(svc.value).replace("of SVC", "of RBFSVC")
+    assert str(ours.value).startswith("The 'gamma' parameter of RBFSVC must be a str among")
 
 
 def test_table_transformer_values():

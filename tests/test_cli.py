@@ -55,6 +55,39 @@ def test_benchmark_both_protocols_and_csv(capsys, tmp_path):
     assert "picked without the test scores" not in out  # --no-tune: nothing to pick by
 
 
+def test_a_model_that_fails_late_keeps_the_other_rows_and_the_status_says_so(capsys, tmp_path, monkeypatch):
+    from sklearn.naive_bayes import GaussianNB
+
+    real_fit = GaussianNB.fit
+
+    def fails_on_a_small_part(self, X, y, **kwargs):
+        if len(X) < 900:  # the filtered split's 640 training tracks, not the CV's 900
+            raise RuntimeError("out of luck")
+        return real_fit(self, X, y, **kwargs)
+
+    monkeypatch.setattr(GaussianNB, "fit", fails_on_a_small_part)
+    out_csv = tmp_path / "board.csv"
+    argv = ["benchmark", "--models", "logistic_regression,naive_bayes", "--cv", "10", "--no-tune", "--quiet",
+            "--n-jobs", "1", "--out", str(out_csv)]  # in this process, where the fit is patched
+    status, out, err = _run(capsys, *argv)
+    assert status == 1
+    rows = [line.split()[:2] for line in out.splitlines()[2:] if line.strip()]
+    assert ["logistic_regression", "stratified"] in rows and ["naive_bayes", "stratified"] in rows
+    assert ["logistic_regression", "artist-filtered"] in rows and ["naive_bayes", "artist-filtered"] in rows
+    assert "split 0: RuntimeError: out of luck" in out  # the error column
+    table = pd.read_csv(out_csv)
+    failed = table[table["error"].notna()]
+    assert failed[["model", "protocol"]].values.tolist() == [["naive_bayes", "artist-filtered split"]]
+    assert table[table["error"].isna()]["accuracy_mean"].notna().all() and len(table) == 4
+    assert "genreclf: warning: naive_bayes · artist-filtered split, split 0: RuntimeError: out of luck" in err
+    assert err.strip().splitlines()[-1] == ("genreclf benchmark: error: 1 model(s) failed (naive_bayes: the error "
+                                            f"column says why); the other rows are written to {out_csv}")
+    assert "Traceback" not in err
+    monkeypatch.setenv("GENRECLF_DEBUG", "1")
+    status, _, err = _run(capsys, *argv)
+    assert status == 1 and "Traceback" in err and 'raise RuntimeError("out of luck")' in err
+
+
 def test_benchmark_prints_the_pick_made_without_test_scores(capsys):
     status, out, err = _run(capsys, "benchmark", "--models", "logistic_regression,naive_bayes", "--cv", "3",
                             "--quiet")  # both protocols, as the README's main job runs
@@ -93,9 +126,9 @@ def test_benchmark_generic_feature_table(capsys, tmp_path):
     (["benchmark", "--protocol", "leaky"], 2, "invalid choice"),
     (["benchmark", "--cv", "500", "--models", "knn", "--protocol", "cv", "--quiet"], 1, "fewer than the folds"),
     (["frobnicate"], 2, "invalid choice"),
-    (["predict", "x.wav", "--model", "no_model.joblib"], 1, "no such file"),
+    (["predict", "x.wav", "--model", "no_model.skops"], 1, "no such file"),
     (["extract", "no/such/dir", "--out", "f.csv"], 1, "no such folder"),
-    (["train", "--model", "lstm", "--out", "m.joblib"], 2, "3-D frames"),
+    (["train", "--model", "lstm", "--out", "m.skops"], 2, "3-D frames"),
 ])
 def test_usage_and_path_errors_are_one_line(capsys, argv, status, match):
     got, _, err = _run(capsys, *argv)
@@ -137,9 +170,10 @@ def test_extract_train_predict_on_real_audio(capsys, tmp_path, audio_dir, subset
     np.testing.assert_allclose(merged["mfcc1_mean"], merged["mfcc1_mean_pub"], rtol=1e-3)
 
     # train on the bundled table, predict real clips
-    model = tmp_path / "model.joblib"
+    model = tmp_path / "model.skops"
     status, _, err = _run(capsys, "train", "--data", "30s", "--model", "logistic_regression", "--out", str(model))
-    assert status == 0, err and model.exists()
+    assert status == 0, err
+    assert model.exists()
     clips = [p for p in subset_paths if Path(p).parent.name in ("classical", "metal")][:3]
     probs = tmp_path / "probs.csv"
     status, out, err = _run(capsys, "predict", *clips, "--model", str(model), "--out", str(probs))
@@ -163,15 +197,14 @@ def test_extract_train_predict_on_real_audio(capsys, tmp_path, audio_dir, subset
 
 
 def test_train_with_threshold_saves_a_reject_option_model(capsys, tmp_path):
-    import joblib
-
+    from genreclf import load_model
     from genreclf.models import RejectOptionClassifier, WindowedClassifier
 
-    model = tmp_path / "m.joblib"
+    model = tmp_path / "m.skops"
     status, _, err = _run(capsys, "train", "--model", "naive_bayes", "--threshold", "0.5", "--out", str(model),
                           "--quiet")
     assert status == 0, err
-    saved = joblib.load(model)
+    saved = load_model(model)
     assert isinstance(saved, RejectOptionClassifier) and saved.threshold == 0.5
     assert isinstance(saved.estimator_.estimator, WindowedClassifier)  # it takes audio files, in 30 s windows
     noise = np.random.default_rng(0).normal(scale=0.1, size=(3, 30 * 22050)).astype(np.float32)
@@ -180,10 +213,125 @@ def test_train_with_threshold_saves_a_reject_option_model(capsys, tmp_path):
 
 
 def test_predict_refuses_a_file_that_is_not_a_model(capsys, tmp_path):
-    fake = tmp_path / "model.joblib"
+    fake = tmp_path / "model.skops"
     fake.write_text("hello")
     status, _, err = _run(capsys, "predict", "a.wav", "--model", str(fake))
-    assert "not a model saved by 'genreclf train'" in _one_error_line(err, status)
+    assert "is not a model file genreclf can read" in _one_error_line(err, status)
+
+
+class _Planted:
+    """A pickle that writes ``marker`` when it is unpickled: what an attacker would send as a model."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_predict_never_unpickles_a_model_unless_told_to(capsys, tmp_path):
+    import pickle
+
+    import joblib
+
+    from genreclf.baselines import make_baselines
+    from genreclf.datasets import load_gtzan_features
+    from genreclf.prediction import fit_audio_model
+
+    marker = tmp_path / "code-ran"
+    evil = tmp_path / "evil.joblib"
+    evil.write_bytes(pickle.dumps(_Planted(str(marker))))
+    status, _, err = _run(capsys, "predict", "a.wav", "--model", str(evil))
+    line = _one_error_line(err, status)
+    assert "is a pickle" in line and "runs any code it holds" in line and "--allow-pickle" in line
+    assert not marker.exists()
+    # a pickle the user trusts, opened on request
+    table = load_gtzan_features()
+    model, _ = fit_audio_model(make_baselines(["naive_bayes"])["naive_bayes"], table.data, table.target)
+    trusted = tmp_path / "trusted.joblib"
+    joblib.dump(model, trusted)
+    clip = tmp_path / "noise.wav"
+    import soundfile as sf
+
+    sf.write(clip, np.random.default_rng(0).normal(scale=0.1, size=30 * 22050), 22050)
+    status, out, err = _run(capsys, "predict", str(clip), "--model", str(trusted), "--allow-pickle")
+    assert status == 0, err
+    assert out.splitlines()[1].split()[1] == model.predict([str(clip)])[0]
+    help_text = subprocess.run([sys.executable, "-m", "genreclf.cli", "predict", "--help"], capture_output=True,
+                               text=True).stdout
+    assert "--allow-pickle" in help_text and "runs any code" in " ".join(help_text.split())
+
+
+def test_train_saves_in_the_safe_format_whatever_the_name(capsys, tmp_path):
+    from genreclf import load_model
+
+    model = tmp_path / "model.joblib"
+    status, _, err = _run(capsys, "train", "--model", "naive_bayes", "--out", str(model), "--quiet")
+    assert status == 0, err
+    assert "genreclf: warning: " in err and "is not a pickle despite its name" in err and ".skops" in err
+    assert model.read_bytes()[:4] == b"PK\x03\x04"  # a skops archive: JSON and arrays
+    assert load_model(model).classes_.tolist()[:2] == ["blues", "classical"]
+
+
+@pytest.fixture
+def tone_folder(tmp_path):
+    """Two 'genres' of three 2 s noisy tones each, named like GTZAN tracks."""
+    from audio_files import tone_at, write
+
+    rng = np.random.default_rng(0)
+    for genre, freq in (("low", 220.0), ("high", 1760.0)):
+        (tmp_path / "tones" / genre).mkdir(parents=True)
+        for i in range(3):
+            clip = tone_at(22050, 2.0, freq * (1 + 0.03 * i)) + rng.normal(scale=0.05, size=2 * 22050)
+            write(tmp_path / "tones" / genre / f"{genre}.{i:05d}.wav", clip.astype(np.float32))
+    return tmp_path / "tones"
+
+
+def test_a_track_in_two_genre_folders_is_refused_alike_by_every_command(capsys, tmp_path, tone_folder):
+    shutil.copy(tone_folder / "low" / "low.00000.wav", tone_folder / "high" / "low.00000.wav")
+    for argv in (["extract", str(tone_folder), "--out", str(tmp_path / "t.csv")],
+                 ["train", "--data", str(tone_folder), "--out", str(tmp_path / "m.skops")],
+                 ["benchmark", "--data", str(tone_folder), "--protocol", "cv", "--cv", "2"]):
+        status, _, err = _run(capsys, *argv, "--quiet")
+        assert "the track 'low.00000' is in two genre folders" in _one_error_line(err, status), argv
+    assert not (tmp_path / "t.csv").exists() and not (tmp_path / "m.skops").exists()
+
+
+@pytest.mark.parametrize("window, status, match", [
+    ("inf", 2, r"--window inf must be a finite number of seconds, at least one FFT window \(0\.093 s\)"),
+    ("1e-9", 2, r"--window 1e-09 must be a finite number of seconds"),
+])
+def test_a_window_that_cannot_work_is_a_usage_error(capsys, window, status, match):
+    import re
+
+    got, _, err = _run(capsys, "predict", "song.wav", "--window", window)
+    assert re.search(match, _one_error_line(err, got, status))
+
+
+def test_a_window_far_from_the_training_length_is_said(capsys, tmp_path, tone_folder):
+    model = tmp_path / "m.skops"
+    status, _, err = _run(capsys, "train", "--data", str(tone_folder), "--model", "naive_bayes", "--out", str(model),
+                          "--quiet")
+    assert status == 0, err
+    clip = str(tone_folder / "low" / "low.00000.wav")
+    status, out, err = _run(capsys, "predict", clip, "--model", str(model), "--window", "0.2")
+    assert status == 0, err
+    assert "genreclf: warning: --window 0.2 s is 10 times shorter than the 2 s clips the model was trained on" in err
+    status, out, err = _run(capsys, "predict", clip, "--model", str(model))
+    assert status == 0 and "--window" not in err
+
+
+def test_segments_that_fit_no_clip_are_refused_before_any_extraction(capsys, tmp_path, tone_folder):
+    status, _, err = _run(capsys, "extract", str(tone_folder), "--segments", "100000", "--out",
+                          str(tmp_path / "t.csv"), "--quiet")
+    line = _one_error_line(err, status)
+    assert "n_segments=100000 segments of 3 s do not fit in any clip: the longest, 2.0 s, is shorter than one " \
+        "segment" in line
+
+
+def test_train_refuses_data_that_is_not_a_regular_file(capsys, tmp_path):
+    status, _, err = _run(capsys, "train", "--data", "/dev/zero", "--out", str(tmp_path / "m.skops"))
+    assert "--data '/dev/zero' is not a regular file" in _one_error_line(err, status)
 
 
 def test_console_script_runs():
@@ -213,21 +361,20 @@ def test_predict_without_a_model_uses_the_default_and_says_what_to_expect(capsys
     assert "model: the default" in err and "expected accuracy on new artists" in err and "artist-filtered" in err
     assert "windows" in out and Path(subset_paths[0]).name in out
     assert next(line for line in out.splitlines() if "three_minutes.mp3" in line).split()[-1] == "6"  # 6 voted
-    assert list((tmp_path / "home" / "models").glob("default-*.joblib"))  # fitted once, then reused
+    assert list((tmp_path / "home" / "models").glob("default-*.skops"))  # fitted once, then reused
 
 
 def test_train_on_segments_votes_and_predict_windows_a_long_file(capsys, tmp_path, shared_dir, subset_paths):
-    import joblib
-
+    from genreclf import load_model
     from genreclf.audio import load_audio
     from genreclf.models import SegmentClassifier
 
-    model = tmp_path / "segments.joblib"
+    model = tmp_path / "segments.skops"
     status, _, err = _run(capsys, "train", "--data", str(shared_dir / "data" / "features_3_sec_partial.csv"),
                           "--model", "logistic_regression", "--out", str(model), "--quiet")
     assert status == 0, err
     assert "clips of 10 segments" in err
-    pipeline = joblib.load(model).estimator_.estimator
+    pipeline = load_model(model).estimator_.estimator
     assert pipeline[0].n_segments == 10 and isinstance(pipeline[-1], SegmentClassifier)
     rock = [p for p in subset_paths if Path(p).parent.name == "rock"][:2]
     song = tmp_path / "two_clips.wav"
@@ -243,14 +390,14 @@ def test_train_on_segments_votes_and_predict_windows_a_long_file(capsys, tmp_pat
 
 
 def test_train_on_an_audio_folder_with_segments(capsys, tmp_path, audio_dir):
-    import joblib
+    from genreclf import load_model
 
-    model = tmp_path / "folder.joblib"
+    model = tmp_path / "folder.skops"
     status, _, err = _run(capsys, "train", "--data", str(audio_dir), "--segments", "3", "--model", "naive_bayes",
                           "--out", str(model), "--quiet")
     assert status == 0, err
     assert "jazz.00054.wav" in err  # the corrupt clip is named, and left out
-    saved = joblib.load(model)
+    saved = load_model(model)
     assert saved.window == 30.0 and saved.estimator_.estimator[0].n_segments == 3
     status, _, err = _run(capsys, "train", "--data", "30s", "--segments", "3", "--out", str(model))
     assert "--segments needs a 3-second table or an audio folder" in _one_error_line(err, status, 2)

@@ -379,6 +379,34 @@ def test_load_audio_folder_synthetic(tmp_path):
     assert len(record) == 1
 
 
+def test_load_audio_folder_says_what_it_does_not_read_and_what_repeats(tmp_path):
+    """Files in a folder inside a genre folder, a track in two genres, the same audio under two names."""
+
+    def clip(path, seed_value):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        sf.write(path, np.random.default_rng(seed_value).normal(scale=0.1, size=4096).astype(np.float32), SR)
+        return path
+
+    clip(tmp_path / "blues" / "blues.00001.wav", 1)
+    clip(tmp_path / "blues" / "more" / "blues.00002.wav", 2)
+    clip(tmp_path / "blues" / "more" / "deeper" / "blues.00003.wav", 3)
+    clip(tmp_path / "rock" / "rock.00001.wav", 4)
+    with pytest.warns(UserWarning, match=r"audio in folders inside a genre folder is not read: '.*blues/more' "
+                                         r"\(2 audio file\(s\)\)\. Move the files up") as record:
+        listed = load_audio_folder(tmp_path)
+    assert len(record) == 1 and len(listed.filenames) == 2
+    copy = tmp_path / "rock" / "rock.00009.wav"
+    shutil.copy(tmp_path / "blues" / "blues.00001.wav", copy)
+    with pytest.warns(UserWarning, match=r"1 file\(s\) hold the same audio as another, byte for byte: "
+                                         r"'.*blues\.00001\.wav' and '.*rock\.00009\.wav'.*keep one of each"):
+        assert len(load_audio_folder(tmp_path).filenames) == 3
+    copy.unlink()
+    clip(tmp_path / "rock" / "blues.00001.flac", 5)  # the track blues.00001, again, in another genre
+    with pytest.raises(ValueError, match=r"the track 'blues.00001' is in two genre folders, '.*blues/blues.00001.wav' "
+                                         r"and '.*rock/blues.00001.flac': a track has one genre"):
+        load_audio_folder(tmp_path)
+
+
 def test_load_audio_folder_errors(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         load_audio_folder(tmp_path / "missing")
@@ -586,6 +614,11 @@ def test_get_data_home(tmp_path, monkeypatch):
     monkeypatch.delenv("GENRECLF_DATA")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert get_data_home() == str(tmp_path / "home" / "genreclf_data")
+    (tmp_path / "notes.txt").write_text("not a folder")
+    monkeypatch.setenv("GENRECLF_DATA", str(tmp_path / "notes.txt"))
+    with pytest.raises(NotADirectoryError, match=r"genreclf's data home '.*notes.txt' \(from \$GENRECLF_DATA\) is "
+                                                 r"a file, not a folder: point GENRECLF_DATA to a folder, or unset it"):
+        get_data_home()
 
 
 # -- gtzan_table -------------------------------------------------------------------------------------------
@@ -656,6 +689,14 @@ def test_segment_table_is_deprecated_for_gtzan_table(tmp_path):
     with pytest.warns(FutureWarning, match="segment_table is deprecated.*gtzan_table"):
         old = segment_table([clip], n_segments=1)
     np.testing.assert_array_equal(old.data, gtzan_table([clip], n_segments=1).data)
+
+
+def test_a_table_separated_by_semicolons_says_so(tmp_path):
+    path = tmp_path / "semicolons.csv"
+    pd.DataFrame({"loudness": [0.1, 0.7], "label": ["jazz", "rock"]}).to_csv(path, sep=";", index=False)
+    with pytest.raises(ValueError, match=r"has no 'label' column\. Its header is separated by semicolons, not commas: "
+                                         r"convert it, e\.g\. pandas\.read_csv\(path, sep=';'\)"):
+        load_feature_table(path)
 
 
 def test_load_feature_table_reads_published_and_other_tables(tmp_path):

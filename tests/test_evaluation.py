@@ -392,6 +392,17 @@ def test_a_single_class_or_missing_labels_are_refused():
         benchmark({"dummy": DummyClassifier()}, X, y, cv=3)
 
 
+@pytest.mark.parametrize("labels, error, match", [
+    (["a", "b", 3] * 6, TypeError, r"benchmark: y mixes labels of types number, str: make them all strings, e.g\. "
+                                   r"y = \[str\(label\) for label in y\], or all numbers"),
+    (["a", "b", None] * 6, ValueError, r"6 missing label"),
+])
+def test_labels_that_cannot_be_sorted_say_what_is_wrong(labels, error, match):
+    X, _ = _table()
+    with pytest.raises(error, match=match):
+        benchmark({"dummy": DummyClassifier()}, X, np.array(labels, dtype=object), cv=3)
+
+
 def test_a_class_smaller_than_the_folds_is_an_error_not_a_warning():
     X, y = _table((12, 12, 3))
     with pytest.raises(ValueError, match=r"cv=10: class 'c' has only 3 rows, fewer than the folds; use cv<=3, "
@@ -487,7 +498,8 @@ def test_a_second_run_with_memory_reads_every_fold_back(small, tmp_path):
     second = benchmark(models, X, y, **run)
     assert first.attrs["fits_reused"] == (0, 8) and second.attrs["fits_reused"] == (8, 8)
     pd.testing.assert_frame_equal(first, second)  # the fit times too: those of the fits read back
-    assert len(list((tmp_path / "cache" / "genreclf-folds").rglob("output.pkl"))) == 8
+    stored = [p for p in (tmp_path / "cache" / "genreclf-folds").rglob("*") if p.is_file()]
+    assert len(stored) == 8 and all(p.suffix == ".npz" for p in stored)  # arrays and JSON: nothing to unpickle
     changed = X.copy()
     changed[0, 0] += 1.0
     assert benchmark(models, changed, y, **run).attrs["fits_reused"] == (0, 8)  # other features: fitted again
@@ -505,7 +517,7 @@ def test_fold_results_of_an_earlier_run_are_read_without_workers(small, tmp_path
     """A rerun reads its fold results in this process: no task reaches joblib. With more folds, only the new
     ones are sent to the workers. Features over 1 MB, which loky hands its workers as np.memmap, are found too,
     and so with any n_jobs."""
-    import joblib
+    import genreclf._parallel as parallel  # where the benchmark's fits reach joblib
 
     X, y, groups = small
     if wide:  # as wide as musicnn's embeddings: 200 rows x 757 columns of float64
@@ -514,7 +526,7 @@ def test_fold_results_of_an_earlier_run_are_read_without_workers(small, tmp_path
     models = {"lr": (_lr(), {"logisticregression__C": [0.1, 1.0]}), "bayes": (GaussianNB(), {})}
     run = dict(groups=groups, cv=3, protocol="both", memory=str(tmp_path / "cache"), n_jobs=2)
     first = benchmark(models, X, y, **run)
-    sent = tasks_sent(joblib)  # benchmark imports Parallel from joblib when it runs
+    sent = tasks_sent(parallel)
     again = benchmark(models, X, y, **run)
     assert sent == [] and again.attrs["fits_reused"] == (8, 8)
     pd.testing.assert_frame_equal(first, again)
@@ -551,7 +563,146 @@ def test_a_memory_that_cannot_be_written_is_one_warning_and_the_run_goes_on(smal
         board = benchmark({"bayes": (GaussianNB(), {})}, X, y, cv=2, memory=str(tmp_path / "cache"))
     assert len([w for w in record if issubclass(w.category, CacheWarning)]) == 1
     assert board.attrs["fits_reused"] == (0, 2) and board["accuracy_mean"].iloc[0] > 0.3
-    assert not list((tmp_path / "cache" / "genreclf-folds").rglob("*.pkl"))
+    assert not [p for p in (tmp_path / "cache" / "genreclf-folds").rglob("*") if p.is_file()]
+
+
+class _Planted:
+    """A pickle that writes ``marker`` when it is unpickled: what an attacker would plant in a cache."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def _fold_entries(cache):
+    return sorted(p for p in (cache / "genreclf-folds").rglob("*") if p.is_file())
+
+
+def test_a_truncated_fold_result_is_fitted_again_without_a_traceback(small, tmp_path, capfd):
+    from genreclf.features._cache import CacheWarning
+
+    X, y, groups = small
+    cache = tmp_path / "cache"
+    run = dict(groups=groups, cv=2, protocol="cv", memory=str(cache))
+    fresh = benchmark({"bayes": (GaussianNB(), {})}, X, y, **run)
+    entry = _fold_entries(cache)[0]
+    entry.write_bytes(entry.read_bytes()[:100])
+    capfd.readouterr()
+    with pytest.warns(CacheWarning, match=r"1 cached fold result\(s\) cannot be used.*cannot be read"):
+        again = benchmark({"bayes": (GaussianNB(), {})}, X, y, **run)
+    assert capfd.readouterr().err == ""
+    assert again.attrs["fits_reused"] == (1, 2) and again["accuracy_mean"].iloc[0] == fresh["accuracy_mean"].iloc[0]
+
+
+def test_fold_results_never_unpickle_what_the_cache_holds(small, tmp_path):
+    """Every fold result replaced by a pickle that would run code: nothing runs, every fold is fitted again with
+    one warning, and the leaderboard is that of a fresh run."""
+    import pickle
+
+    from genreclf.features._cache import CacheWarning
+
+    X, y, groups = small
+    cache = tmp_path / "cache"
+    run = dict(groups=groups, cv=2, protocol="cv", memory=str(cache))
+    models = {"bayes": (GaussianNB(), {})}
+    fresh = benchmark(models, X, y, **run)
+    marker = tmp_path / "code-ran"
+    for entry in _fold_entries(cache):
+        entry.write_bytes(pickle.dumps(_Planted(str(marker))))
+    with pytest.warns(CacheWarning, match=r"2 cached fold result\(s\) cannot be used.*cannot be read") as record:
+        again = benchmark(models, X, y, **run)
+    assert not marker.exists()
+    assert len([w for w in record if issubclass(w.category, CacheWarning)]) == 1
+    assert again.attrs["fits_reused"] == (0, 2)
+    pd.testing.assert_frame_equal(again.drop(columns=["fit_time_mean", "fit_time_std", "predict_time_mean",
+                                                      "predict_time_std"]),
+                                  fresh.drop(columns=["fit_time_mean", "fit_time_std", "predict_time_mean",
+                                                      "predict_time_std"]))
+    assert benchmark(models, X, y, **run).attrs["fits_reused"] == (2, 2)  # the entries were written again
+
+
+@pytest.mark.parametrize("how", ["copied", "linked"])
+def test_a_fold_result_is_served_only_for_its_own_fold(small, tmp_path, how):
+    """Fold 0's entry copied (or linked) over fold 2's is refused: fold 2 is fitted again, not given fold 0's
+    predictions, and the log loss is that of a fresh run."""
+    from genreclf.features._cache import CacheWarning
+
+    X, y, groups = small
+    cache = tmp_path / "cache"
+    run = dict(groups=groups, cv=3, protocol="cv", memory=str(cache))
+    models = {"lr": (_lr(), {})}
+    fresh = benchmark(models, X, y, **run)
+    entries = _fold_entries(cache)
+    assert len(entries) == 3
+    victim, source = entries[2], entries[0]
+    victim.unlink()
+    if how == "copied":
+        victim.write_bytes(source.read_bytes())
+    else:
+        victim.symlink_to(source)
+    with pytest.warns(CacheWarning, match="belong to another" if how == "copied" else "is a link"):
+        again = benchmark(models, X, y, **run)
+    assert again.attrs["fits_reused"] == (2, 3)
+    assert again["log_loss_mean"].iloc[0] == fresh["log_loss_mean"].iloc[0]
+    assert again["log_loss_std"].iloc[0] == fresh["log_loss_std"].iloc[0]
+    assert not victim.is_symlink()  # rewritten as a file of its own
+
+
+class _FailsOnSomeFolds(ClassifierMixin, BaseEstimator):
+    """Fits like a Gaussian naive Bayes, except on training parts that hold ``bad_row``."""
+
+    def __init__(self, bad_row=0):
+        self.bad_row = bad_row
+
+    def fit(self, X, y):
+        if any(np.array_equal(row, self.bad_row) for row in np.asarray(X)):
+            raise ValueError("this fold is cursed")
+        self.model_ = GaussianNB().fit(X, y)
+        self.classes_ = self.model_.classes_
+        return self
+
+    def predict_proba(self, X):
+        return self.model_.predict_proba(X)
+
+
+def test_a_model_that_fails_is_a_row_with_its_error_and_the_others_are_kept(small):
+    X, y, groups = small
+    models = {"bayes": (GaussianNB(), {}), "cursed": (_FailsOnSomeFolds(bad_row=X[0]), {})}
+    board = benchmark(models, X, y, groups=groups, cv=3, protocol="both")
+    assert board["model"].tolist() == ["bayes", "cursed", "bayes", "cursed"]
+    fine = board[board["model"] == "bayes"]
+    assert fine["error"].isna().all() and (fine["accuracy_mean"] > 0.3).all()
+    cursed = board[board["model"] == "cursed"]
+    assert cursed["accuracy_mean"].isna().all()
+    from sklearn.model_selection import StratifiedKFold
+
+    holding = [i for i, (train, _) in enumerate(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
+               if 0 in train]  # the folds whose training part holds row 0: two of the three
+    assert len(holding) == 2
+    assert cursed["error"].iloc[0] == f"split {holding[0]}: ValueError: this fold is cursed (and 1 more split(s))"
+    errors = board.attrs["errors"][("cursed", "stratified 3-fold CV")]
+    assert [fold for fold, _, _ in errors] == holding and "Traceback" in errors[0][2]
+    assert ("cursed", "stratified 3-fold CV") not in board.attrs["confusion"]
+    assert "cursed" in format_leaderboard(board)
+
+
+def test_a_worker_that_dies_fails_its_own_fit_and_the_others_are_kept(small):
+    """A fit that kills its worker process (as the out-of-memory killer does) is that model's error row."""
+    X, y, groups = small
+    board = benchmark({"bayes": (GaussianNB(), {}), "killer": (_KillsItsProcess(), {})}, X, y, cv=2, n_jobs=2)
+    killer = board[board["model"] == "killer"].iloc[0]
+    assert killer["error"].startswith("split 0: WorkerDied: the worker process running it died")
+    assert board[board["model"] == "bayes"]["error"].isna().all()
+
+
+class _KillsItsProcess(ClassifierMixin, BaseEstimator):
+    def fit(self, X, y):
+        import os
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 @pytest.mark.parametrize("seed", range(6))

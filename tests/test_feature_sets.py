@@ -134,6 +134,29 @@ def test_too_few_clips_for_the_folds_is_said_before_any_extraction(clips, count_
     assert count_extractions == []
 
 
+@pytest.mark.parametrize("name, kwargs, match", [
+    ("svc", dict(tune=False), r"model 'svc' cannot be fitted on stratified 3-fold CV, split 0: class '(high|low)' has "
+                              r"only 4 rows in its training part, fewer than the 5 internal folds of the calibrated "
+                              r"classifier\. Fix: add clips of '(high|low)', use fewer folds, or leave 'svc' out"),
+    ("svc", dict(cv=6), r"model 'svc' cannot be fitted on stratified 6-fold CV, split 0: class '(high|low)' has "
+                        r"only 3 rows in a training fold of its search, fewer than the 5 internal folds of the "
+                        r"calibrated classifier\. Fix: .* or leave 'svc' out \(or tune=False\)"),
+    ("knn", dict(cv=2, tune=False), r"model 'knn' cannot be fitted on stratified 2-fold CV, split 0: its training "
+                                    r"part holds only 6 rows, fewer than the 10 neighbours of the KNN\. Fix: add "
+                                    r"clips, use fewer folds, or leave 'knn' out$"),
+])
+def test_what_a_model_needs_of_its_folds_is_said_before_any_extraction(clips, count_extractions, name, kwargs, match):
+    """The calibration inside svc/ensemble and a KNN's neighbours, against each training part and each training
+    fold of the search: refused before a clip is decoded, naming the model, the class and the fix."""
+    from genreclf.baselines import make_baselines
+
+    paths, y = clips
+    run = dict(features=_sets(), protocol="cv", cv=3, memory=None) | kwargs
+    with pytest.raises(ValueError, match=match):
+        benchmark(make_baselines([name]), paths, y, **run)
+    assert count_extractions == []
+
+
 def test_a_clip_one_set_cannot_use_is_left_out_of_every_set_and_said_once(clips, tmp_path):
     paths, y = clips
     quiet = write(tmp_path / "low.00100.wav", 0.01 * tone_at(SR, seconds=1.5, freq=220.0))

@@ -1,8 +1,8 @@
 """Predicting audio files: windows of the training length that vote, the default model, long files, every format."""
 import os
+import shutil
 import warnings
 
-import joblib
 import numpy as np
 import pytest
 import soundfile as sf
@@ -11,6 +11,7 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
+from genreclf import load_model
 from genreclf.audio import AudioLoadError, iter_windows, load_audio
 from genreclf.features import SpectralTransformer
 from genreclf.models import RejectOptionClassifier, WindowedClassifier
@@ -136,18 +137,154 @@ def test_fit_audio_model_on_segments_votes_over_segments(tmp_path):
 
 
 # -- the default model -------------------------------------------------------------------------------------------
-def test_default_model_is_fitted_once_then_loaded(tmp_path):
-    first = default_model(data_home=tmp_path)
-    cached = list((tmp_path / "models").glob("default-*.joblib"))
-    assert len(cached) == 1 and DEFAULT_MODEL in cached[0].name
-    again = default_model(data_home=tmp_path)
-    X = [np.random.default_rng(1).normal(scale=0.1, size=30 * SR).astype(np.float32)]
-    np.testing.assert_array_equal(first.predict_proba(X), again.predict_proba(X))
-    cached[0].write_bytes(b"damaged")
-    with pytest.warns(RuntimeWarning, match="cannot be used.*fitting it again"):
+@pytest.fixture(scope="module")
+def saved_default(tmp_path_factory):
+    """``(path, model)``: the default model, fitted once and saved in a data home of its own."""
+    home = tmp_path_factory.mktemp("home")
+    model = default_model(data_home=home)
+    (path,) = (home / "models").glob("default-*.skops")
+    return path, model
+
+
+@pytest.fixture
+def home(saved_default, tmp_path, monkeypatch):
+    """``(home, path, fits)``: a data home holding the saved default model; a refit returns the model already fitted
+    and is counted in ``fits``."""
+    from genreclf import prediction
+
+    source, model = saved_default
+    path = tmp_path / "models" / source.name
+    path.parent.mkdir()
+    shutil.copy(source, path)
+    fits = []
+    monkeypatch.setattr(prediction, "_fit_default", lambda: fits.append(1) or model)
+    return tmp_path, path, fits
+
+
+def _noise_clip():
+    return [np.random.default_rng(1).normal(scale=0.1, size=30 * SR).astype(np.float32)]
+
+
+def test_default_model_is_fitted_once_then_loaded(saved_default, tmp_path):
+    path, first = saved_default
+    assert DEFAULT_MODEL in path.name and path.stat().st_mode & 0o077 == 0  # readable by its owner only
+    again = default_model(data_home=path.parents[1])
+    np.testing.assert_array_equal(first.predict_proba(_noise_clip()), again.predict_proba(_noise_clip()))
+    copy = tmp_path / "models" / path.name
+    copy.parent.mkdir()
+    copy.write_bytes(b"damaged")
+    with pytest.warns(RuntimeWarning, match="is not used.*fitting it again"):
         refitted = default_model(data_home=tmp_path)
-    np.testing.assert_array_equal(refitted.predict_proba(X), first.predict_proba(X))
-    assert isinstance(joblib.load(cached[0]), WindowedClassifier)
+    np.testing.assert_array_equal(refitted.predict_proba(_noise_clip()), first.predict_proba(_noise_clip()))
+    assert isinstance(load_model(copy)["model"], WindowedClassifier)  # saved again, in the safe format
+
+
+class _Planted:
+    """A pickle that writes ``marker`` when it is unpickled: what an attacker would plant."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_a_pickle_at_the_default_models_path_never_runs(home, tmp_path):
+    import pickle
+
+    data_home, path, fits = home
+    marker = tmp_path / "code-ran"
+    path.write_bytes(pickle.dumps(_Planted(str(marker))))
+    with pytest.warns(RuntimeWarning, match="is a pickle.*fitting it again"):
+        model = default_model(data_home=data_home)
+    assert not marker.exists() and fits == [1] and isinstance(model, WindowedClassifier)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        default_model(data_home=data_home)  # saved again, safely: served without a word
+    assert fits == [1] and not marker.exists()
+
+
+def _int_label_model():
+    """A windowed model of the GTZAN columns trained on integer labels."""
+    from genreclf.baselines import make_baselines
+    from genreclf.datasets import load_gtzan_features
+
+    table = load_gtzan_features()
+    labels = np.unique(table.target, return_inverse=True)[1]
+    return fit_audio_model(make_baselines(["naive_bayes"])["naive_bayes"], table.data, labels)[0]
+
+
+@pytest.mark.parametrize("planted, reason", [
+    ("dict", "not saved as this default model"),
+    ("int labels", "does not hold a model of the ten GTZAN genres"),
+    ("link", "is a link"),
+    ("writable by others", "other users can write it"),
+    ("another user's", "belongs to another user"),
+])
+def test_the_default_models_path_serves_only_the_default_model(home, tmp_path, planted, reason):
+    """Whatever sits at the default model's path is served only if genreclf saved it there for these versions."""
+    from genreclf._persistence import dumps
+    from genreclf.prediction import _default_key
+
+    data_home, path, fits = home
+    if planted == "dict":
+        path.write_bytes(dumps({"key": "something else", "model": {"genre": "blues"}}))
+    elif planted == "int labels":
+        path.write_bytes(dumps({"key": _default_key(), "model": _int_label_model()}))
+    elif planted == "link":
+        elsewhere = tmp_path / "elsewhere.skops"
+        shutil.move(path, elsewhere)  # a valid default model, but reached through a link
+        path.symlink_to(elsewhere)
+    elif planted == "writable by others":
+        path.chmod(0o666)
+    else:
+        if os.getuid() != 0:
+            pytest.skip("only root can give a file to another user")
+        os.chown(path, 65534, 65534)
+    with pytest.warns(RuntimeWarning, match=f"{reason}.*fitting it again"):
+        model = default_model(data_home=data_home)
+    assert fits == [1] and [str(c) for c in model.classes_][:2] == ["blues", "classical"]
+    assert not path.is_symlink() and path.stat().st_uid == os.getuid() and path.stat().st_mode & 0o077 == 0
+
+
+def test_the_default_model_is_never_written_through_a_link(home, tmp_path):
+    """Links planted at the file's path and at the temporary names it used to write first leave their targets
+    alone: the model is written to a file created anew."""
+    data_home, path, fits = home
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    path.unlink()
+    path.symlink_to(victim)
+    for pid in range(os.getpid() - 2, os.getpid() + 3):
+        (path.parent / f"{path.name}.{pid}.tmp").symlink_to(victim)
+    with pytest.warns(RuntimeWarning, match="is a link"):
+        default_model(data_home=data_home)
+    assert victim.read_text() == "precious" and fits == [1]
+    assert not path.is_symlink() and isinstance(load_model(path)["model"], WindowedClassifier)
+
+
+def test_a_read_only_data_home_is_one_warning_and_the_model_still_answers(home, monkeypatch):
+    """Nothing can be created under the data home (a read-only file system): one warning, and predictions."""
+    import errno
+    import tempfile
+
+    data_home, path, fits = home
+    path.unlink()
+    path.parent.rmdir()
+    clip = write(data_home / "clip.wav", _noise_clip()[0])
+    root = str(data_home)
+    makedirs, mkstemp = os.makedirs, tempfile.mkstemp
+
+    def read_only(where):
+        if os.path.abspath(where).startswith(root):
+            raise OSError(errno.EROFS, "Read-only file system", where)
+
+    monkeypatch.setattr(os, "makedirs", lambda name, *a, **k: read_only(name) or makedirs(name, *a, **k))
+    monkeypatch.setattr(tempfile, "mkstemp", lambda *a, **k: read_only(k.get("dir", "")) or mkstemp(*a, **k))
+    with pytest.warns(RuntimeWarning, match="Read-only file system") as record:
+        table = predict_files([clip], data_home=data_home)
+    assert len([w for w in record if issubclass(w.category, RuntimeWarning)]) == 1
+    assert fits == [1] and table["genre"].notna().all() and table["error"].isna().all()
 
 
 @pytest.mark.slow

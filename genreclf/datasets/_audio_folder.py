@@ -62,13 +62,21 @@ def load_audio_folder(path):
         raise FileNotFoundError(f"audio folder {str(root)!r} does not exist")
     if not root.is_dir():
         raise NotADirectoryError(f"{str(root)!r} is a file: pass the folder that holds one sub-folder per genre")
-    candidates = []
+    candidates, nested = [], []
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
         for f in sorted(folder.iterdir()):
             # a link to a missing file is listed (and reported as unreadable): a git-annex or DVC checkout whose
             # content was not fetched looks exactly like that
             if (f.is_file() or f.is_symlink()) and not f.name.startswith(".") and f.suffix.lower() in AUDIO_EXTENSIONS:
                 candidates.append((folder.name, str(f)))
+            elif f.is_dir() and not f.is_symlink() and not f.name.startswith("."):
+                deeper = sum(1 for g in f.rglob("*") if g.suffix.lower() in AUDIO_EXTENSIONS)
+                if deeper:
+                    nested.append(f"{str(f)!r} ({deeper} audio file(s))")
+    if nested:
+        warnings.warn(f"load_audio_folder: audio in folders inside a genre folder is not read: {'; '.join(nested)}. "
+                      "Move the files up into their genre folder (the label is the folder right under "
+                      f"{str(root)!r}) if they belong to the collection", UserWarning, stacklevel=2)
     if not candidates:
         loose = [f.name for f in root.iterdir() if f.is_file() and f.suffix.lower() in AUDIO_EXTENSIONS]
         hint = (f"; {len(loose)} audio file(s) sit directly in it: put each in a sub-folder named after its "
@@ -84,6 +92,7 @@ def load_audio_folder(path):
         else:
             unreadable.append((f, reason))
             failures.append((i, f, reason))
+    _check_tracks_are_unique(filenames, target)
     if unreadable:
         listing = "; ".join(f"{f!r}: {reason}" for f, reason in unreadable)
         warnings.warn(AudioLoadWarning(f"load_audio_folder: {len(unreadable)} of {len(candidates)} audio file(s) "
@@ -92,3 +101,32 @@ def load_audio_folder(path):
     return Bunch(filenames=np.asarray(filenames, dtype=object), target=np.asarray(target, dtype=object),
                  target_names=np.asarray(sorted({label for label, _ in candidates}), dtype=object),
                  groups=track_ids(filenames, "load_audio_folder"), unreadable=unreadable, DESCR=None)
+
+
+def _check_tracks_are_unique(filenames, target):
+    """A track in two genre folders is an error naming it; the same audio under two names, a warning naming both
+    (each copy could land on its own side of a split, and the test score would reward remembering it)."""
+    from ..features._cache import content_digest
+
+    ids = track_ids(filenames, "load_audio_folder")
+    first = {}
+    for f, label, track in zip(filenames, target, ids):
+        if track in first and first[track][1] != label:
+            raise ValueError(f"load_audio_folder: the track {track!r} is in two genre folders, {first[track][0]!r} "
+                             f"and {f!r}: a track has one genre, so rename or remove one of them")
+        first.setdefault(track, (f, label))
+    by_size = {}
+    for f in filenames:  # only files of one size can be byte-identical: hash just those
+        by_size.setdefault(os.path.getsize(f), []).append(f)
+    seen, copies = {}, []
+    for same_size in by_size.values():
+        for f in same_size if len(same_size) > 1 else ():
+            digest = content_digest(f)
+            if digest in seen:
+                copies.append(f"{seen[digest]!r} and {f!r}")
+            else:
+                seen[digest] = f
+    if copies:
+        warnings.warn(f"load_audio_folder: {len(copies)} file(s) hold the same audio as another, byte for byte: "
+                      f"{'; '.join(copies[:10])}{' ...' if len(copies) > 10 else ''}. Each copy can land on its own "
+                      "side of a split and flatter the test score: keep one of each", UserWarning, stacklevel=3)

@@ -34,8 +34,13 @@ def get_data_home(data_home=None):
     >>> os.path.isdir(home)
     True
     """
+    source = "data_home"
     if data_home is None:
+        source = "$GENRECLF_DATA" if "GENRECLF_DATA" in os.environ else "the default data home"
         data_home = os.environ.get("GENRECLF_DATA", os.path.join("~", "genreclf_data"))
     data_home = os.path.expanduser(os.fspath(data_home))
+    if os.path.exists(data_home) and not os.path.isdir(data_home):
+        fix = "point GENRECLF_DATA to a folder, or unset it" if source == "$GENRECLF_DATA" else "pass a folder"
+        raise NotADirectoryError(f"genreclf's data home {data_home!r} (from {source}) is a file, not a folder: {fix}")
     os.makedirs(data_home, exist_ok=True)
     return data_home

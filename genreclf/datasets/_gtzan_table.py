@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch
 
-from .._defaults import SR
+from .._defaults import SEGMENT_HOP, SEGMENT_SAMPLES, SR
 from .._deprecation import warn_deprecated_function
 from ..audio import AudioLoadWarning, clip_length
 from ..features.gtzan import GTZAN_COLUMNS, GTZANFeatures
@@ -102,6 +102,14 @@ def gtzan_table(source, *, labels=None, n_segments=None, n_jobs=None, verbose=0)
 
     paths, labels, unreadable_files = _clips(source, labels)
     extractor = GTZANFeatures(n_segments=n_segments, on_error="nan", n_jobs=n_jobs, verbose=verbose)
+    if n_segments is not None and paths:  # from the headers, before any decoding: a row per segment that fits
+        longest = max(clip_length(p, sr=SR) for p in paths)
+        fits = 0 if longest < SEGMENT_SAMPLES else 1 + (longest - SEGMENT_SAMPLES) // SEGMENT_HOP
+        if n_segments > fits:
+            holds = (f"holds {fits}; ask for {fits} or fewer" if fits else
+                     "is shorter than one segment; leave segments out to get one row per clip")
+            raise ValueError(f"gtzan_table: n_segments={n_segments} segments of 3 s do not fit in any clip: the "
+                             f"longest, {longest / SR:.1f} s, {holds}")
     columns = list(GTZAN_COLUMNS)
     unusable = {}
     if paths:

@@ -263,8 +263,15 @@ def load_feature_table(path):
         return Bunch(data=b.data, target=b.target, groups=b.groups, feature_names=b.feature_names, kind=kind,
                      source=path)
     if "label" not in df.columns:
-        raise ValueError(f"{path!r} is not a feature table: it has no 'label' column. A table of features needs a "
-                         "'label' column and numeric feature columns (and may have 'filename' and 'length'); a "
+        header = ",".join(map(str, df.columns))
+        hint = ""
+        for separator, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars")):
+            if "label" in (column.strip() for column in header.split(separator)):
+                hint = (f". Its header is separated by {name}, not commas: convert it, e.g. pandas.read_csv(path, "
+                        f"sep={separator!r}).to_csv(new_path, index=False)")
+                break
+        raise ValueError(f"{path!r} is not a feature table: it has no 'label' column{hint}. A table of features needs "
+                         "a 'label' column and numeric feature columns (and may have 'filename' and 'length'); a "
                          "published GTZAN table has filename, length, the 57 feature columns and label")
     features = [c for c in df.columns if c not in ("filename", "length", "label")]
     if not features:

@@ -10,13 +10,16 @@ signal into features (``_extract``) and what the features are called (``_coef_na
 import os
 import warnings
 from collections.abc import Iterator
+from numbers import Integral, Real
 
 import joblib
 import numpy as np
-from joblib import Parallel, delayed, effective_n_jobs
+from joblib import delayed, effective_n_jobs
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from .._defaults import N_FFT
+from .._parallel import run_tasks
 from .._persistence import VersionStampMixin
 from .._progress import progress_bar
 from ..audio import AudioLoadError, AudioLoadWarning, check_signal, describe, load_audio
@@ -183,19 +186,32 @@ def _one_thread():
     return _CONTROLLER.limit(limits=1)
 
 
-def _one(extract, clip):
+def _one(extract, clip, index, n):
     """Features of one clip, or the reason it cannot be used, and the warnings raised meanwhile.
 
     The warnings travel back with the result, so that the caller sees them whichever process ran the clip.
     """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        # said once per call, naming the parameters, by _check_params (see spectral._check_mel_bands)
+        warnings.filterwarnings("ignore", message="Empty filters detected in mel frequency basis")
         try:
             with _one_thread():
                 features, error = extract(clip), None
         except AudioLoadError as err:
             features, error = None, str(err)
-    return features, error, [w.message for w in caught]
+    return features, error, [_naming(w.message, describe(clip, index, n)) for w in caught]
+
+
+def _naming(message, clip):
+    """A warning raised while extracting the clip described as ``clip``, naming it (librosa's own warnings say nothing
+    of the file)."""
+    if isinstance(message, (CacheWarning, AudioLoadWarning)):
+        return message  # genreclf's own: they name the clip already
+    try:
+        return type(message)(f"{clip}: {message}")
+    except Exception:  # a warning class that takes other arguments
+        return UserWarning(f"{clip}: {message}")
 
 
 class BaseAudioTransformer(VersionStampMixin, TransformerMixin, BaseEstimator):
@@ -257,17 +273,26 @@ class BaseAudioTransformer(VersionStampMixin, TransformerMixin, BaseEstimator):
     def _min_samples(self):
         return getattr(self, "n_fft", N_FFT)
 
+    #: What every parameter may be, in scikit-learn's terms: a wrong one is an error at ``fit`` (and at ``transform``,
+    #: which needs no fit) naming the parameter, the value and what is allowed. Subclasses add their own.
+    _parameter_constraints = {
+        "input": [StrOptions({"auto", "filename", "array"})],
+        "sr": [Interval(Real, 0, None, closed="neither")],
+        "offset": [Interval(Real, 0, None, closed="left")],
+        "duration": [Interval(Real, 0, None, closed="neither"), None],
+        "n_jobs": [Integral, None],
+        "memory": [str, os.PathLike, HasMethods(["cache"]), None],
+        "on_error": [StrOptions({"raise", "nan"})],
+        "verbose": ["verbose"],
+    }
+
     def _check_params(self):
-        if self.on_error not in ("raise", "nan"):
-            raise ValueError(f"on_error={self.on_error!r} is not valid: use 'raise' or 'nan'")
-        if not (np.isscalar(self.sr) and self.sr > 0):
-            raise ValueError(f"sr={self.sr!r} must be a positive number")
-        if self.duration is not None and not self.duration > 0:
-            raise ValueError(f"duration={self.duration!r} must be a positive number of seconds or None")
+        self._validate_params()
         if getattr(self, "summary", None) is not None:
             check_summary(self.summary)
-        if self.input not in ("auto", "filename", "array"):
-            raise ValueError(f"input={self.input!r} is not valid: use 'auto', 'filename' or 'array'")
+
+    def _warn_about_setting(self):
+        """Once per ``transform``: warn about parameters that are valid but give poor features (a subclass's)."""
 
     # -- the shared machinery ----------------------------------------------------------------------
     def _transform_signal(self, y):
@@ -315,6 +340,7 @@ class BaseAudioTransformer(VersionStampMixin, TransformerMixin, BaseEstimator):
         np.ndarray [shape=(n_clips, n_features)] or [shape=(n_clips, n_frames, n_coefs)]
         """
         self._check_params()
+        self._warn_about_setting()
         clips, _ = resolve_clips(X, self.input)
         n = len(clips)
         extract = self._extractor()
@@ -323,13 +349,15 @@ class BaseAudioTransformer(VersionStampMixin, TransformerMixin, BaseEstimator):
         todo = [i for i in range(n) if i not in results]
         if todo and effective_n_jobs(self.n_jobs) != 1:
             self._compile_kernels()
-        tasks = (delayed(_one)(extract, clips[i]) for i in todo)
+        tasks = [delayed(_one)(extract, clips[i], i, n) for i in todo]
         said = set()
         with _one_thread(), progress_bar(n, desc=type(self).__name__, unit="clips", verbose=self.verbose) as bar:
             bar.update(len(results))
-            # the limit also covers thread-based backends, whose tasks share this process's BLAS
-            outputs = Parallel(n_jobs=self.n_jobs, return_as="generator")(tasks) if todo else ()
-            for i, (features, error, caught) in zip(todo, outputs):
+            # the limit also covers thread-based backends, whose tasks share this process's BLAS; a worker that dies
+            # (a crashing decoder, the system's out-of-memory killer) fails its own clip only
+            for k, output, died in run_tasks(tasks, n_jobs=self.n_jobs):
+                i = todo[k]
+                features, error, caught = output if died is None else (None, str(died), [])
                 results[i] = (features, error)
                 for message in caught:
                     if isinstance(message, CacheWarning):  # each worker finds a full disk once: say it once
@@ -476,6 +504,12 @@ class FrameFeatureTransformer(BaseAudioTransformer):
     """
 
     _frame_level = True
+    _parameter_constraints = {
+        **BaseAudioTransformer._parameter_constraints,
+        "n_fft": [Interval(Integral, 1, None, closed="left")],
+        "hop_length": [Interval(Integral, 1, None, closed="left")],
+        "summary": "no_validation",  # check_summary names the statistics allowed
+    }
 
     def _stft_power(self, y, power=2.0):
         import librosa

@@ -140,6 +140,8 @@ class FrameStatistics(VersionStampMixin, TransformerMixin, BaseEstimator):
     ['mfcc1_mean', 'mfcc1_std', 'mfcc2_mean', 'mfcc2_std']
     """
 
+    _parameter_constraints = {"summary": "no_validation", "stats": "no_validation"}  # check_summary names them
+
     def __init__(self, summary=("mean", "var"), *, stats=DEPRECATED):
         self.summary = summary
         self.stats = stats
@@ -187,12 +189,15 @@ class SequenceScaler(VersionStampMixin, OneToOneFeatureMixin, TransformerMixin, 
     ((4, 100, 13), True, True)
     """
 
+    _parameter_constraints = {"with_mean": ["boolean"], "with_std": ["boolean"]}
+
     @deprecate_positional_args
     def __init__(self, *, with_mean=True, with_std=True):
         self.with_mean = with_mean
         self.with_std = with_std
 
     def fit(self, X, y=None):
+        self._validate_params()
         X = _check_frames(self, X, reset=True)
         flat = X.reshape(-1, X.shape[-1])
         self.mean_ = flat.mean(axis=0) if self.with_mean else np.zeros(X.shape[-1])

@@ -3,7 +3,11 @@
 Each computes its STFT once per clip and passes it to librosa's ``S=`` arguments, so the values are
 exactly those of the direct librosa calls on the waveform.
 """
+import warnings
+from numbers import Integral, Real
+
 import numpy as np
+from sklearn.utils._param_validation import Interval
 
 from .._defaults import HOP_LENGTH, N_FFT, SR
 from .base import BaseAudioTransformer, FrameFeatureTransformer
@@ -13,6 +17,22 @@ __all__ = ["MFCCTransformer", "MelSpectrogramTransformer", "ChromaTransformer", 
 
 #: Frame features of :class:`SpectralTransformer`, named as in the published GTZAN tables.
 SPECTRAL_FEATURES = ("spectral_centroid", "spectral_bandwidth", "rolloff", "zero_crossing_rate", "rms")
+
+
+def _check_mel_bands(estimator, fmin=0.0, fmax=None):
+    """Warn (once per ``transform``, naming the parameters) when the STFT is too coarse for ``n_mels`` bands: the empty
+    bands would be all-zero columns, which librosa only says for every clip, without saying what to change."""
+    import librosa
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        basis = librosa.filters.mel(sr=estimator.sr, n_fft=estimator.n_fft, n_mels=estimator.n_mels, fmin=fmin,
+                                    fmax=fmax)
+    empty = int(np.sum(~basis.any(axis=1)))
+    if empty:
+        warnings.warn(f"{type(estimator).__name__}: with n_fft={estimator.n_fft} at sr={estimator.sr}, {empty} of the "
+                      f"n_mels={estimator.n_mels} mel bands are empty (their values are all zero): use a larger n_fft "
+                      "or fewer n_mels", UserWarning, stacklevel=4)
 
 
 class MFCCTransformer(FrameFeatureTransformer):
@@ -59,6 +79,22 @@ class MFCCTransformer(FrameFeatureTransformer):
         self.memory = memory
         self.on_error = on_error
         self.verbose = verbose
+
+    _parameter_constraints = {
+        **FrameFeatureTransformer._parameter_constraints,
+        "n_mfcc": [Interval(Integral, 1, None, closed="left")],
+        "n_mels": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def _check_params(self):
+        super()._check_params()
+        if self.n_mfcc > self.n_mels:
+            raise ValueError(f"MFCCTransformer: n_mfcc={self.n_mfcc} is more than n_mels={self.n_mels}: the "
+                             "coefficients are a DCT of the mel bands, so there are at most n_mels of them; lower "
+                             "n_mfcc or raise n_mels")
+
+    def _warn_about_setting(self):
+        _check_mel_bands(self)
 
     def _extract(self, y):
         import librosa
@@ -109,6 +145,17 @@ class MelSpectrogramTransformer(FrameFeatureTransformer):
         self.on_error = on_error
         self.verbose = verbose
 
+    _parameter_constraints = {
+        **FrameFeatureTransformer._parameter_constraints,
+        "n_mels": [Interval(Integral, 1, None, closed="left")],
+        "log": ["boolean"],
+        "fmin": [Interval(Real, 0, None, closed="left")],
+        "fmax": [Interval(Real, 0, None, closed="neither"), None],
+    }
+
+    def _warn_about_setting(self):
+        _check_mel_bands(self, self.fmin, self.fmax)
+
     def _extract(self, y):
         import librosa
 
@@ -153,6 +200,11 @@ class ChromaTransformer(FrameFeatureTransformer):
         self.memory = memory
         self.on_error = on_error
         self.verbose = verbose
+
+    _parameter_constraints = {
+        **FrameFeatureTransformer._parameter_constraints,
+        "n_chroma": [Interval(Integral, 1, None, closed="left")],
+    }
 
     def _extract(self, y):
         import librosa
@@ -204,6 +256,12 @@ class SpectralTransformer(FrameFeatureTransformer):
         self.memory = memory
         self.on_error = on_error
         self.verbose = verbose
+
+    _parameter_constraints = {
+        **FrameFeatureTransformer._parameter_constraints,
+        "features": [list, tuple],
+        "roll_percent": [Interval(Real, 0, 1, closed="neither")],
+    }
 
     def _check_params(self):
         super()._check_params()
@@ -267,6 +325,13 @@ class TempoTransformer(BaseAudioTransformer):
         self.memory = memory
         self.on_error = on_error
         self.verbose = verbose
+
+    _parameter_constraints = {
+        **BaseAudioTransformer._parameter_constraints,
+        "start_bpm": [Interval(Real, 0, None, closed="neither")],
+        "n_fft": [Interval(Integral, 1, None, closed="left")],
+        "hop_length": [Interval(Integral, 1, None, closed="left")],
+    }
 
     def _extract(self, y):
         import librosa

@@ -37,12 +37,14 @@ import random
 import tempfile
 import warnings
 from contextlib import contextmanager, nullcontext
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import assert_all_finite, check_random_state, column_or_1d
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_consistent_length, check_is_fitted, validate_data
@@ -53,7 +55,7 @@ from . import networks
 from .networks import MLP_PRESETS, import_keras
 
 __all__ = ["BaseKerasClassifier", "CNNClassifier", "LSTMClassifier", "MLPClassifier", "seeded",
-           "tf_determinism_restored", "pack_keras_model", "unpack_keras_model"]
+           "tf_determinism_restored", "pack_keras_model", "unpack_keras_model", "check_probabilities"]
 
 #: Rows per forward pass at predict time. Every pass is this full size (the last one padded with zero rows): float32
 #: kernels round a row differently when it falls in the ragged tail of a batch, so a fixed, full batch is what makes
@@ -120,6 +122,32 @@ def predict_in_full_batches(model, X):
     return np.concatenate(chunks).astype(np.float64)
 
 
+def check_probabilities(proba, who):
+    """``proba`` rescaled so that rows sum to exactly 1, once checked that they are probabilities: finite, not
+    negative, and summing to 1 within float32 rounding. Else an error naming ``who`` (a network that diverged gives
+    NaN; one that does not end in a softmax gives rows of any sum, an all-zero row among them).
+
+    Examples
+    --------
+    >>> check_probabilities(np.array([[0.2, 0.8000001]]), "my model").round(3).tolist()
+    [[0.2, 0.8]]
+    >>> check_probabilities(np.array([[0.0, 0.0]]), "my model")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: my model gives 1 row(s) of class probabilities that are not probabilities (row 0: [0. 0.], which ...
+    """
+    proba = np.asarray(proba, dtype=np.float64)
+    sums = proba.sum(axis=1)
+    bad = ~np.isfinite(proba).all(axis=1) | (proba < 0).any(axis=1) | ~(np.abs(sums - 1.0) <= 1e-3)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"{who} gives {int(bad.sum())} row(s) of class probabilities that are not probabilities "
+                         f"(row {row}: {np.round(proba[row], 3)}, which sums to {sums[row]:.3g}); a network whose "
+                         "outputs are not a softmax, or that diverged in training (NaN): end it in a softmax over the "
+                         "classes, or lower its learning rate")
+    return proba / sums[:, None]
+
+
 @contextmanager
 def tf_determinism_restored():
     """Inside the block TensorFlow's op determinism may be switched on; after it, it is off again if it was off.
@@ -170,7 +198,7 @@ def unpack_keras_model(data):
         path = os.path.join(tmp, "model.keras")
         with open(path, "wb") as fh:
             fh.write(data)
-        return keras.saving.load_model(path, compile=True)
+        return keras.saving.load_model(path, compile=True, safe_mode=True)  # no code of the archive's own
 
 
 def _dataset(arrays, batch_size, *, shuffle, seed):
@@ -310,22 +338,22 @@ class BaseKerasClassifier(VersionStampMixin, ClassifierMixin, BaseEstimator):
         check_consistent_length(X, y)
         return X, y
 
-    def _check_params(self):
-        def positive_int(value, name):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name}={value!r} is not valid: use a positive int")
+    #: The training parameters every subclass has (scikit-learn's constraints: checked at ``fit``, and a wrong one
+    #: is an error naming the parameter, the value and what is allowed). Subclasses add their architecture's.
+    _parameter_constraints = {
+        "optimizer": "no_validation",  # _make_optimizer names the choices, and says why an instance is refused
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "validation_split": [Interval(Real, 0, 1, closed="left")],
+        "patience": [Interval(Integral, 1, None, closed="left"), None],
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
 
-        positive_int(self.epochs, "epochs")
-        positive_int(self.batch_size, "batch_size")
-        if self.patience is not None:
-            positive_int(self.patience, "patience")
-        if not 0.0 <= float(self.validation_split) < 1.0:
-            raise ValueError(f"validation_split={self.validation_split!r} is not valid: use a fraction in [0, 1)")
-        if not float(self.learning_rate) > 0:
-            raise ValueError(f"learning_rate={self.learning_rate!r} is not valid: use a positive float")
-        if not (self.class_weight is None or self.class_weight == "balanced" or isinstance(self.class_weight, dict)):
-            raise ValueError(f"class_weight={self.class_weight!r} is not valid: use None, 'balanced' or a dict "
-                             "{label: weight}")
+    def _check_params(self):
+        self._validate_params()
 
     def _make_optimizer(self):
         keras = import_keras()
@@ -441,9 +469,7 @@ class BaseKerasClassifier(VersionStampMixin, ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
-        proba = predict_in_full_batches(self.model_, self._to_network(X))
-        proba /= proba.sum(axis=1, keepdims=True)
-        return proba
+        return check_probabilities(predict_in_full_batches(self.model_, self._to_network(X)), type(self).__name__)
 
     def predict(self, X):
         """Most probable class of each sample.
@@ -557,6 +583,20 @@ class CNNClassifier(BaseKerasClassifier):
     ((2, 2), ['blues', 'rock'], 3)
     """
 
+    _parameter_constraints = {
+        **BaseKerasClassifier._parameter_constraints,
+        "filters": [list, tuple],
+        "kernel_sizes": [list, tuple],
+        "pool_sizes": [list, tuple],
+        "pool_strides": [Interval(Integral, 1, None, closed="left"), list, tuple],
+        "padding": [StrOptions({"valid", "same"})],
+        "batch_norm": ["boolean"],
+        "dense_units": [list, tuple],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "activation": [str, callable],
+        "input_shape": [list, tuple, None],
+    }
+
     @deprecate_positional_args
     def __init__(self, filters=(48, 32, 16), *, kernel_sizes=((4, 4), (3, 3), (2, 2)),
                  pool_sizes=((4, 4), (3, 3), (2, 2)), pool_strides=2, padding="valid", batch_norm=True,
@@ -639,6 +679,15 @@ class LSTMClassifier(BaseKerasClassifier):
     (3,)
     """
 
+    _parameter_constraints = {
+        **BaseKerasClassifier._parameter_constraints,
+        "units": [list, tuple],
+        "dense_units": [list, tuple],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "activation": [str, callable],
+        "input_shape": [list, tuple, None],
+    }
+
     @deprecate_positional_args
     def __init__(self, units=(64, 64), *, dense_units=(64,), dropout=0.0, activation="relu", input_shape=None,
                  optimizer="adam", learning_rate=1e-3, epochs=30, batch_size=32, validation_split=0.0,
@@ -716,6 +765,14 @@ class MLPClassifier(BaseKerasClassifier):
     >>> MLPClassifier.from_preset("minimal", epochs=4).get_params()["hidden_units"]
     (128,)
     """
+
+    _parameter_constraints = {
+        **BaseKerasClassifier._parameter_constraints,
+        "hidden_units": [list, tuple],
+        "activation": [str, callable],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "batch_norm": ["boolean"],
+    }
 
     @deprecate_positional_args
     def __init__(self, hidden_units=(512, 256, 128, 64, 32), *, activation="relu", dropout=0.2, batch_norm=False,

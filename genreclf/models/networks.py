@@ -23,6 +23,7 @@ The defaults reproduce the networks of the seed notebooks exactly:
 Keras (and TensorFlow, its backend here) is imported inside the builders, never at module import.
 """
 import os
+import sys
 
 import numpy as np
 
@@ -49,11 +50,22 @@ MLP_PRESETS = {
 def import_keras():
     """Import Keras 3 with the TensorFlow backend (unless ``KERAS_BACKEND`` says otherwise) and return it.
 
-    The one place where genreclf imports Keras; call it inside functions only.
+    The one place where genreclf imports Keras; call it inside functions only. TensorFlow's start-up lines on stderr
+    (absl, CUDA, CPU features) are left out (:mod:`genreclf._quiet`); any other line still shows.
     """
+    if "keras" in sys.modules:
+        return sys.modules["keras"]
+    from .._quiet import TENSORFLOW_NOISE, quiet_stderr
+
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     try:
-        import keras
+        with quiet_stderr(TENSORFLOW_NOISE):  # TensorFlow's start-up logs, and its probe for a GPU, said quietly
+            import keras
+
+            if keras.backend.backend() == "tensorflow":
+                import tensorflow as tf
+
+                tf.config.list_physical_devices()
     except ImportError as err:  # pragma: no cover - keras is a hard dependency
         raise ImportError("genreclf's neural networks need Keras 3 and TensorFlow: "
                           "pip install 'keras>=3' tensorflow") from err

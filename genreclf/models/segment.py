@@ -13,10 +13,18 @@ enough (the 25% rule of the 264-feature report).
 import copy
 import itertools
 import os
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.utils import get_tags
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    InvalidParameterError,
+    StrOptions,
+    validate_parameter_constraints,
+)
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted
 
@@ -95,6 +103,13 @@ class SegmentClassifier(VersionStampMixin, MetaEstimatorMixin, ClassifierMixin, 
     (10, (20, 2))
     """
 
+    _parameter_constraints = {
+        "estimator": [HasMethods(["fit", "predict"])],
+        "n_segments": [Interval(Integral, 1, None, closed="left"), None],
+        "segment_frames": [Interval(Integral, 1, None, closed="left"), None],
+        "aggregate": [StrOptions(set(AGGREGATES))],
+    }
+
     @deprecate_positional_args
     def __init__(self, estimator, n_segments=None, *, segment_frames=None, aggregate="mean_proba"):
         self.estimator = estimator
@@ -118,16 +133,10 @@ class SegmentClassifier(VersionStampMixin, MetaEstimatorMixin, ClassifierMixin, 
         return X
 
     def _check_params(self):
-        for name in ("n_segments", "segment_frames"):
-            value = getattr(self, name)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer))
-                                      or value < 1):
-                raise ValueError(f"{name}={value!r} is not valid: use a positive int or None")
+        self._validate_params()
         if self.n_segments is None and self.segment_frames is None:
             raise ValueError("SegmentClassifier needs n_segments or segment_frames (or both), e.g. n_segments=10 "
                              "for the seed's ten 3-second segments of a 30-second clip")
-        if self.aggregate not in AGGREGATES:
-            raise ValueError(f"aggregate={self.aggregate!r} is not valid: use one of {AGGREGATES}")
 
     def _segments(self, X):
         """Segments of validated ``X`` in the layout the wrapped estimator receives, and the clip of each.
@@ -306,6 +315,13 @@ class WindowedClassifier(VersionStampMixin, MetaEstimatorMixin, ClassifierMixin,
     (['bass'], [4])
     """
 
+    _parameter_constraints = {
+        "estimator": [HasMethods(["fit", "predict_proba"])],
+        "window": [Interval(Real, 0, None, closed="neither")],
+        "sr": [Interval(Real, 0, None, closed="neither"), None],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+    }
+
     def __init__(self, estimator, *, window=30.0, sr=None, batch_size=8):
         self.estimator = estimator
         self.window = window
@@ -313,11 +329,9 @@ class WindowedClassifier(VersionStampMixin, MetaEstimatorMixin, ClassifierMixin,
         self.batch_size = batch_size
 
     def _check_params(self):
-        if not (np.isscalar(self.window) and not isinstance(self.window, bool) and self.window > 0):
-            raise ValueError(f"window={self.window!r} is not valid: use a positive number of seconds")
-        if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, (int, np.integer)) \
-                or self.batch_size < 1:
-            raise ValueError(f"batch_size={self.batch_size!r} is not valid: use a positive int")
+        self._validate_params()
+        if not np.isfinite(self.window):
+            raise ValueError(f"window={self.window!r} is not valid: use a finite number of seconds")
 
     def _sr(self):
         """The sample rate of the windows: ``sr``, else that of the step that reads the audio."""
@@ -459,6 +473,12 @@ class RejectOptionClassifier(VersionStampMixin, MetaEstimatorMixin, ClassifierMi
     ['jazz', 'unknown', 'rock']
     """
 
+    _parameter_constraints = {
+        "estimator": [HasMethods(["fit"])],  # fit says what to do about a missing predict_proba
+        "threshold": [Interval(Real, 0, 1, closed="both")],
+        "fallback": "no_validation",  # any label
+    }
+
     @deprecate_positional_args
     def __init__(self, estimator, threshold=0.5, *, fallback="unknown"):
         self.estimator = estimator
@@ -477,6 +497,7 @@ class RejectOptionClassifier(VersionStampMixin, MetaEstimatorMixin, ClassifierMi
         -------
         self
         """
+        self._validate_params()
         self._threshold()
         if not hasattr(self.estimator, "predict_proba"):
             raise TypeError(f"{type(self.estimator).__name__} has no predict_proba, which the reject option needs "
@@ -495,8 +516,11 @@ class RejectOptionClassifier(VersionStampMixin, MetaEstimatorMixin, ClassifierMi
     def _threshold(self):
         """``threshold`` as a float, checked (at fit and again at predict time: it may be set after fitting)."""
         value = self.threshold
-        if isinstance(value, (bool, np.bool_, str, bytes)) or not np.isscalar(value) or not 0.0 <= value <= 1.0:
-            raise ValueError(f"threshold={value!r} is not valid: use a probability in [0, 1] (a number)")
+        constraint = {"threshold": self._parameter_constraints["threshold"]}
+        validate_parameter_constraints(constraint, {"threshold": value}, caller_name=type(self).__name__)
+        if isinstance(value, (bool, np.bool_)):  # a number to scikit-learn, not a probability here
+            raise InvalidParameterError(f"The 'threshold' parameter of {type(self).__name__} must be a float in the "
+                                        f"range [0.0, 1.0]. Got {value!r} instead.")
         return float(value)
 
     def rejected(self, X):

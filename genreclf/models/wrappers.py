@@ -21,11 +21,12 @@ genreclf's network builders serve as the wrappers' ``model=`` (see :mod:`genrecl
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._labels import check_classes
 from .._persistence import VersionStampMixin
-from .classifiers import predict_in_full_batches, seeded, tf_determinism_restored
+from .classifiers import check_probabilities, predict_in_full_batches, seeded, tf_determinism_restored
 
 __all__ = ["KerasWrapperClassifier", "as_classifier", "is_keras_wrapper", "clone_estimator"]
 
@@ -109,6 +110,8 @@ class KerasWrapperClassifier(VersionStampMixin, MetaEstimatorMixin, ClassifierMi
     ((2, 2), ['jazz', 'rock'])
     """
 
+    _parameter_constraints = {"estimator": [HasMethods(["fit", "predict"])], "random_state": ["random_state"]}
+
     def __init__(self, estimator, *, random_state=None):
         self.estimator = estimator
         self.random_state = random_state
@@ -120,10 +123,7 @@ class KerasWrapperClassifier(VersionStampMixin, MetaEstimatorMixin, ClassifierMi
         -------
         self
         """
-        if not (hasattr(self.estimator, "fit") and hasattr(self.estimator, "predict")):
-            raise TypeError("KerasWrapperClassifier wraps a scikit-learn wrapper of a Keras model (scikeras' "
-                            "KerasClassifier or keras.wrappers.SKLearnClassifier), got "
-                            f"{type(self.estimator).__name__}")
+        self._validate_params()  # an estimator without fit and predict is named, with what it must have
         X, y = validate_data(self, X, y, allow_nd=True)  # the checks and messages of every scikit-learn model
         check_classes(y, where=type(self).__name__)
         seed = None
@@ -136,7 +136,21 @@ class KerasWrapperClassifier(VersionStampMixin, MetaEstimatorMixin, ClassifierMi
                             "to take probabilities from: use scikeras' KerasClassifier or keras.wrappers."
                             "SKLearnClassifier, whose model ends in a softmax")
         self.classes_ = np.asarray(self.estimator_.classes_)
+        self._check_outputs()
         return self
+
+    def _check_outputs(self):
+        """The fitted network has one output per class (or one sigmoid for two classes), else an error saying so
+        before the wrapper's own, which does not (scikeras: an IndexError deep in its target encoder)."""
+        model = getattr(self.estimator_, "model_", None)
+        shape = getattr(model, "output_shape", None)
+        if not isinstance(shape, tuple) or not shape:  # several outputs, or none known: the wrapper's business
+            return
+        n = len(self.classes_)
+        if shape[-1] != n and not (shape[-1] == 1 and n == 2):
+            raise ValueError(f"{type(self).__name__}: the Keras model of {type(self.estimator).__name__} outputs "
+                             f"{shape[-1]} values per sample, but y has {n} classes: end it in "
+                             f"keras.layers.Dense({n}, activation='softmax')")
 
     def predict_proba(self, X):
         """Class probabilities, shape (n_samples, n_classes), columns in the order of ``classes_``.
@@ -146,6 +160,7 @@ class KerasWrapperClassifier(VersionStampMixin, MetaEstimatorMixin, ClassifierMi
         rows predicted with it; otherwise the wrapper's own ``predict_proba`` (scikeras with a sigmoid output).
         """
         check_is_fitted(self)
+        self._check_outputs()
         X = validate_data(self, X, reset=False, allow_nd=True)
         model = getattr(self.estimator_, "model_", None)
         softmax_over_classes = model is not None and model.output_shape[-1] == len(self.classes_)
@@ -155,11 +170,11 @@ class KerasWrapperClassifier(VersionStampMixin, MetaEstimatorMixin, ClassifierMi
             else:  # e.g. scikeras with one sigmoid output for two classes
                 # scikeras squeezes the output of a single row to (n_classes,)
                 proba = np.asarray(self.estimator_.predict_proba(X), dtype=np.float64).reshape(len(X), -1)
-        if proba.ndim != 2 or proba.shape[1] != len(self.classes_) or proba.min() < 0:
+        if proba.ndim != 2 or proba.shape[1] != len(self.classes_):
             raise ValueError(f"the Keras model of {type(self.estimator).__name__} outputs {proba.shape[1:]} values "
-                             f"per sample (minimum {proba.min():.3g}), not {len(self.classes_)} probabilities: end "
-                             "it in a softmax over the classes")
-        return proba / proba.sum(axis=1, keepdims=True)
+                             f"per sample, not {len(self.classes_)} probabilities: end it in a softmax over the "
+                             "classes")
+        return check_probabilities(proba, f"the Keras model of {type(self.estimator).__name__}")
 
     def predict(self, X):
         """The most probable class of each sample, shape (n_samples,)."""

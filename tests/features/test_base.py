@@ -52,7 +52,8 @@ def test_input_parameter(wavs, tone):
         mfcc(input="array").fit_transform(wavs)
     with pytest.raises(TypeError, match="input='filename' but X holds signals"):
         mfcc(input="filename").fit_transform([tone])
-    with pytest.raises(ValueError, match="input='file' is not valid"):
+    with pytest.raises(ValueError, match=r"The 'input' parameter of MFCCTransformer must be a str among "
+                                         r"\{.*'filename'.*\}. Got 'file' instead."):
         mfcc(input="file").fit([tone])
     with pytest.raises(TypeError, match="mixes paths and signals"):
         mfcc().fit_transform([wavs[0], tone])
@@ -96,9 +97,17 @@ def test_fit_is_stateless_and_checks_nan_signals_early(tone):
     mfcc(on_error="nan").fit(bad)   # becomes a NaN row at transform time instead
 
 
-@pytest.mark.parametrize("param, value", [("on_error", "ignore"), ("sr", 0), ("duration", -1), ("summary", "mean_avg")])
-def test_parameter_errors_name_the_parameter(tone, param, value):
-    with pytest.raises(ValueError, match=f"{param}="):
+@pytest.mark.parametrize("param, value, match", [
+    ("on_error", "ignore", r"The 'on_error' parameter of MFCCTransformer must be a str among \{.*\}\. Got 'ignore' "
+                           r"instead\."),
+    ("sr", 0, r"The 'sr' parameter of MFCCTransformer must be a float in the range \(0.0, inf\)\. Got 0 instead\."),
+    ("duration", -1, r"The 'duration' parameter of MFCCTransformer must be a float in the range \(0.0, inf\) or "
+                     r"None\. Got -1 instead\."),
+    ("summary", "mean_avg", "summary='mean_avg'"),
+])
+def test_parameter_errors_name_the_parameter(tone, param, value, match):
+    """scikit-learn's words: the parameter, what is allowed, the value."""
+    with pytest.raises(ValueError, match=match):
         mfcc().set_params(**{param: value}).fit_transform([tone])
 
 
@@ -152,11 +161,11 @@ def test_cache_hit_returns_identical_values(wavs, tmp_path, count_extract):
 def test_cached_clips_start_no_worker_and_run_no_probe(wavs, tmp_path, monkeypatch, tasks_sent):
     """A warm run reads its entries in this process: no joblib pool, no kernel probe. A partly warm one sends only
     the missing clips to the workers, and the rows keep the order of X."""
-    import genreclf.features.base as base
+    import genreclf._parallel as parallel  # where the transformers' tasks reach joblib
 
     cache = str(tmp_path / "cache")
     cold = GTZANFeatures(memory=cache, n_jobs=2).fit_transform(wavs[:2])
-    sent, probes = tasks_sent(base), []
+    sent, probes = tasks_sent(parallel), []
     monkeypatch.setattr(GTZANFeatures, "_compile_kernels", lambda self: probes.append(1))
     warm = GTZANFeatures(memory=cache, n_jobs=2).fit_transform(wavs[:2])
     np.testing.assert_array_equal(warm, cold)

@@ -205,9 +205,16 @@ def test_cnn_kernel_too_large_for_2d_rows_says_how_to_fix():
 
 def test_invalid_params_are_named():
     X, y = _frames()
-    for clf, pattern in [(_mlp(epochs=0), "epochs=0"), (_mlp(validation_split=1.5), "validation_split=1.5"),
-                         (_mlp(optimizer="nope"), "optimizer='nope'"), (_mlp(class_weight="auto"), "class_weight"),
-                         (_mlp(dropout=1.0), "dropout=1.0"), (_cnn(kernel_sizes=((2, 2), (2, 2))), "kernel_sizes")]:
+    for clf, pattern in [
+        (_mlp(epochs=0), r"The 'epochs' parameter of MLPClassifier must be an int in the range \[1, inf\)\. Got 0"),
+        (_mlp(validation_split=1.5), r"The 'validation_split' parameter of MLPClassifier must be a float in the range "
+                                     r"\[0\.0, 1\.0\)\. Got 1\.5"),
+        (_mlp(optimizer="nope"), "optimizer='nope'"),
+        (_mlp(class_weight="auto"), r"The 'class_weight' parameter of MLPClassifier must be a str among "
+                                    r"\{'balanced'\}, an instance of 'dict' or None\. Got 'auto'"),
+        (_mlp(dropout=1.0), r"The 'dropout' parameter of MLPClassifier must be a float in the range \[0\.0, 1\.0\)\. "
+                            r"Got 1\.0"),
+        (_cnn(kernel_sizes=((2, 2), (2, 2))), "kernel_sizes")]:
         with pytest.raises(ValueError, match=pattern):
             clf.fit(X, y)
 

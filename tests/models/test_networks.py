@@ -145,3 +145,21 @@ def test_mlp_defaults_are_the_deep_preset():
 def test_mlp_without_hidden_layers_is_softmax_regression():
     model = build_mlp((5,), 3, hidden_units=())
     assert _summary(model) == [("Dense", (3,), 18)]
+
+
+def test_tensorflow_starts_quietly_through_genreclf(tmp_path):
+    """A fresh process that trains a network through genreclf prints nothing on stderr: no absl, CUDA or CPU-feature
+    lines from TensorFlow's native code (they bypass Python and TF_CPP_MIN_LOG_LEVEL)."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import numpy as np\n"
+            "from genreclf.models import MLPClassifier\n"
+            "X = np.random.default_rng(0).normal(size=(20, 3)).astype('float32')\n"
+            "MLPClassifier(hidden_units=(4,), epochs=1, random_state=0).fit(X, [0, 1] * 10).predict(X)\n"
+            "print('done')\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TF_")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip() == "done", done.stderr
+    assert done.stderr == ""

@@ -1,4 +1,6 @@
 """SegmentClassifier (segments made inside the estimator, clip vote) and RejectOptionClassifier."""
+import re
+
 import joblib
 import numpy as np
 import pytest
@@ -120,9 +122,11 @@ def test_cross_validation_splits_clips_not_segments():
 
 @pytest.mark.parametrize("params, X_shape, message", [
     (dict(), (4, 20, 3), "needs n_segments or segment_frames"),
-    (dict(n_segments=0), (4, 20, 3), "n_segments=0"),
+    (dict(n_segments=0), (4, 20, 3), r"The 'n_segments' parameter of SegmentClassifier must be an int in the range "
+                                     r"\[1, inf\) or None\. Got 0 instead"),
     (dict(n_segments=30), (4, 20, 3), "n_segments=30 is more than the 20 frames"),
-    (dict(n_segments=2, aggregate="max"), (4, 20, 3), "aggregate='max'"),
+    (dict(n_segments=2, aggregate="max"), (4, 20, 3), r"The 'aggregate' parameter of SegmentClassifier must be a str "
+                                                      r"among \{.*'mean_proba'.*\}\. Got 'max' instead"),
     (dict(n_segments=2), (4, 20), "expects 3-D frames"),
 ])
 def test_errors_name_the_parameter(params, X_shape, message):
@@ -192,7 +196,8 @@ def test_reject_option_fallback_types():
 @pytest.mark.parametrize("threshold", [-0.1, 1.5, "high"])
 def test_reject_option_threshold_is_checked(threshold):
     X, y = _two_genres()
-    with pytest.raises(ValueError, match="threshold="):
+    with pytest.raises(ValueError, match=r"The 'threshold' parameter of RejectOptionClassifier must be a float in the "
+                                         rf"range \[0\.0, 1\.0\]\. Got {re.escape(repr(threshold))} instead"):
         RejectOptionClassifier(LogisticRegression(), threshold=threshold).fit(X, y)
 
 

@@ -145,3 +145,49 @@ def test_random_state_makes_keras_own_wrapper_repeatable():
     seeded = [KerasWrapperClassifier(_keras_wrapper(), random_state=0).fit(rows, y).predict_proba(rows)
               for _ in range(2)]
     np.testing.assert_array_equal(seeded[0], seeded[1])
+
+
+def _dense(n_outputs, **layer):
+    """A scikeras-style builder of one Dense layer of ``n_outputs`` units."""
+    def build(meta=None, compile_kwargs=None):
+        model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(n_outputs, **layer)])
+        model.compile(loss="sparse_categorical_crossentropy", optimizer="adam")
+        return model
+    return build
+
+
+def test_a_network_with_the_wrong_number_of_outputs_is_said_at_fit():
+    """5 outputs for 3 classes: genreclf's message at fit, not scikeras' IndexError at predict time."""
+    wrappers = pytest.importorskip("scikeras.wrappers")
+    X, y = _segments(n_segments=1)
+    wrapper = wrappers.KerasClassifier(model=_dense(5, activation="softmax"), epochs=1, verbose=0)
+    with pytest.raises(ValueError, match=r"KerasWrapperClassifier: the Keras model of KerasClassifier outputs 5 "
+                                         r"values per sample, but y has 3 classes: end it in "
+                                         r"keras.layers.Dense\(3, activation='softmax'\)"):
+        KerasWrapperClassifier(wrapper).fit(X[:, 0], y)
+
+
+def test_outputs_that_are_not_probabilities_are_an_error_naming_the_model():
+    """A network that can output all zeros gave NaN probabilities, and predict the first class."""
+    wrappers = pytest.importorskip("scikeras.wrappers")
+    X, y = _segments(n_segments=1)
+    wrapper = wrappers.KerasClassifier(model=_dense(3, activation="relu", kernel_initializer="zeros"), epochs=1,
+                                       verbose=0)
+    clf = KerasWrapperClassifier(wrapper).fit(X[:, 0], y)
+    for method in (clf.predict_proba, clf.predict):
+        with pytest.raises(ValueError, match=r"the Keras model of KerasClassifier gives 36 row\(s\) of class "
+                                             r"probabilities that are not probabilities \(row 0: \[0. 0. 0.\], which "
+                                             r"sums to 0\).*end it in a softmax"):
+            method(X[:, 0])
+
+
+def test_a_network_of_ours_that_diverged_is_an_error_not_nan():
+    from genreclf.models import MLPClassifier
+
+    X, y = _segments(n_segments=1)
+    clf = MLPClassifier(hidden_units=(4,), epochs=1, random_state=0).fit(X[:, 0], y)
+    weights = clf.model_.get_weights()
+    clf.model_.set_weights([np.full_like(w, np.nan) for w in weights])  # what an exploding loss leaves
+    with pytest.raises(ValueError, match=r"MLPClassifier gives 36 row\(s\) of class probabilities that are not "
+                                         r"probabilities \(row 0: \[nan nan nan\].*lower its learning rate"):
+        clf.predict(X[:, 0])
