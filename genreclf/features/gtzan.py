@@ -121,7 +121,7 @@ def _kernel(function):
     Nothing is written into this package's folder: ``cache=True`` alone would put the compiled code in its
     ``__pycache__``, which fails on a read-only install, and its leftovers once turned an installed
     ``genreclf`` folder into a namespace package that shadowed a later editable install (issue 25). So the
-    kernels compile once per process (about 2.5 s of CPU for all four, ``benchmarks/bench_features.py``
+    kernels compile once per process (about 2.8 s of CPU for all four here, ``benchmarks/bench_features.py``
     prints it), and are cached on disk only where the user has given numba a cache folder of their own
     (``NUMBA_CACHE_DIR``), which numba then uses instead of ``__pycache__``. genreclf never sets it: that
     would change every numba function of the user's process.
