@@ -25,14 +25,11 @@ import warnings
 
 from ._defaults import N_FFT, SR
 from .audio import AudioLoadWarning
+from .baselines import DEFAULT_MODELS
 from .prediction import DEFAULT_MODEL
 
 __all__ = ["main", "DEFAULT_MODELS"]
 
-#: Models of ``genreclf benchmark`` without ``--models``: fast enough to run both protocols in ~2 minutes on
-#: 2 cores with nested tuning.
-DEFAULT_MODELS = ("logistic_regression", "svc", "knn", "random_forest", "xgboost", "naive_bayes",
-                  "linear_discriminant", "ensemble")
 
 
 class CLIError(Exception):
@@ -181,11 +178,12 @@ def _cmd_benchmark(args):
             models = ", ".join(f"{_name(r)} ({100 * r.tune_accuracy:.1f} -> {100 * r.accuracy_mean:.1f}%)"
                                for r in best.itertuples())
             print(f"  {shown}: {models}")
+    print("\naccuracy and macro-F1 in %, mean ± std over folds, or ± bootstrap standard error for the single "
+          "artist-filtered split; log loss as is (lower is better)")
     if not args.quiet:
         reused, fits = board.attrs["fits_reused"]
         again = f"; {reused} of {fits} fits read back from the cache of an earlier run" if reused else ""
-        print(f"({time.perf_counter() - start:.0f} s{again}; accuracy and macro-F1 in %, mean ± std over folds, "
-              "or ± bootstrap standard error for the single artist-filtered split)", file=sys.stderr)
+        print(f"genreclf benchmark: {time.perf_counter() - start:.0f} s{again}", file=sys.stderr)
     if args.out:
         _write_csv(board, args.out)
     return _failures(board, "written to " + args.out if args.out else "printed")
@@ -253,21 +251,65 @@ def _write_csv(frame, path):
 
 def _cmd_extract(args):
     _check_out(args.out)
-    if args.features != "gtzan":
-        raise CLIError(f"--features {args.features!r} is not available: use gtzan", status=2)
     if not os.path.exists(args.audio_dir):
         raise CLIError(f"{args.audio_dir!r}: no such folder")
     if not os.path.isdir(args.audio_dir):
         raise CLIError(f"{args.audio_dir!r} is a file: pass a folder with one sub-folder of audio per genre")
     if args.segments is not None and args.segments < 1:
         raise CLIError(f"--segments {args.segments} must be a positive number", status=2)
-    data = _audio_table(args.audio_dir, n_segments=args.segments, n_jobs=args.n_jobs, verbose=not args.quiet)
-    _write_csv(data.frame, args.out)
-    print(f"{len(data.frame)} rows × {len(data.feature_names)} features", file=sys.stderr)
-    if data.skipped and not args.allow_skipped:
-        raise CLIError(f"{len(data.skipped)} file(s) or segment(s) were left out of {args.out} (named above); the "
+    if args.features.strip() == "gtzan":  # the published layout: filename, length, the 57 columns, label
+        data = _audio_table(args.audio_dir, n_segments=args.segments, n_jobs=args.n_jobs, verbose=not args.quiet)
+        frame, skipped, n_features = data.frame, data.skipped, len(data.feature_names)
+    else:
+        if args.segments is not None:
+            raise CLIError(f"--segments cuts the gtzan set only: leave it out for --features {args.features}",
+                           status=2)
+        frame, skipped = _feature_set_table(args.audio_dir, args.features, n_jobs=args.n_jobs,
+                                            verbose=not args.quiet)
+        n_features = frame.shape[1] - 2
+    _write_csv(frame, args.out)
+    print(f"{len(frame)} rows × {n_features} features", file=sys.stderr)
+    if skipped and not args.allow_skipped:
+        raise CLIError(f"{len(skipped)} file(s) or segment(s) were left out of {args.out} (named above); the "
                        "other rows are written. Pass --allow-skipped to exit with status 0 all the same")
     return 0
+
+
+def _feature_set_table(folder, spec, *, n_jobs, verbose):
+    """``(frame, skipped)``: the columns of the feature sets ``spec`` (names and combinations, as ``benchmark
+    --features`` takes them; each set's columns once) of every clip of ``folder``, cached in the data home like the
+    benchmark's features."""
+    import pandas as pd
+
+    from .datasets import get_data_home
+    from .features.sets import FEATURE_SETS, extract_feature_sets, make_feature_sets
+
+    try:
+        requested = make_feature_sets(spec)
+    except ValueError as err:
+        raise CLIError(f"--features: {err}", status=2) from None
+    sets = {}  # the sets whose columns are written: a combination's parts, each once
+    for name, transformer in requested.items():
+        for part in transformer if isinstance(transformer, tuple) else (name,):
+            if part not in sets:
+                sets[part] = FEATURE_SETS[part]()
+    clips = _audio_clips(folder)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AudioLoadWarning)  # each clip left out is printed below instead
+        values, kept, failures = extract_feature_sets(list(clips.filenames), sets, n_jobs=n_jobs, verbose=verbose,
+                                                      memory=os.path.join(get_data_home(), "cache"))
+    for clip, reason in failures:
+        _note(f"skipped {clip}: {reason}")
+    frames = []
+    for name, transformer in sets.items():
+        if values[name].ndim != 2:
+            raise CLIError(f"--features {name} gives frames (3-D), not the columns of a table: extract writes 2-D "
+                           "sets (gtzan, musicnn and their combinations)", status=2)
+        frames.append(pd.DataFrame(values[name], columns=[str(c) for c in transformer.get_feature_names_out()]))
+    frame = pd.concat(frames, axis=1)
+    frame.insert(0, "filename", [os.path.basename(f) for f in clips.filenames[kept]])
+    frame["label"] = clips.target[kept]
+    return frame, failures
 
 
 def _cmd_train(args):
@@ -373,8 +415,10 @@ def _cmd_predict(args):
                        f"({N_FFT / SR:.3f} s)", status=2)
     if args.model is None:
         model = default_model()
-        print(f"model: the default, {DEFAULT_MODEL} fitted on the bundled GTZAN 30 s table; expected accuracy on "
-              f"new artists: {100 * DEFAULT_MODEL_ACCURACY:.0f}% (the artist-filtered GTZAN split)", file=sys.stderr)
+        if not args.quiet:
+            print(f"model: the default, {DEFAULT_MODEL} fitted on the bundled GTZAN 30 s table; expected accuracy "
+                  f"on new artists: {100 * DEFAULT_MODEL_ACCURACY:.0f}% (the artist-filtered GTZAN split)",
+                  file=sys.stderr)
     else:
         if not os.path.isfile(args.model):
             raise CLIError(f"--model {args.model!r}: no such file (make one with 'genreclf train ... --out "
@@ -389,7 +433,8 @@ def _cmd_predict(args):
         if not hasattr(model, "predict_proba"):
             raise CLIError(f"--model {args.model!r} is not a model saved by 'genreclf train' (it has no "
                            "predict_proba)")
-        print(f"model: {args.model}", file=sys.stderr)
+        if not args.quiet:
+            print(f"model: {args.model}", file=sys.stderr)
     _check_window(model, args.window)
     try:
         table = predict_files(args.files, model, window=args.window, threshold=args.threshold, n_jobs=args.n_jobs)
@@ -418,64 +463,80 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser():
     from . import __version__
+    from .baselines import BASELINE_NAMES
 
     parser = _Parser(prog="genreclf", description="Music genre classification: honest benchmarks, feature "
                                                   "extraction, training and prediction.")
     parser.add_argument("--version", action="version", version=f"genreclf {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    n_jobs = ("parallel tasks through joblib: -1 uses every core, 1 runs in this process (default: {})")
+    quiet = "no progress bars and no summary lines on stderr; errors and warnings still show (default: off)"
+    seed = "seed of fold shuffling and of every stochastic model, so that a run can be repeated (default: 0)"
 
     b = sub.add_parser("benchmark", help="cross-validate models and print a leaderboard",
                        description="Cross-validate models (nested tuning) under 10-fold CV and/or the "
                                    "artist-filtered GTZAN split and print a leaderboard.")
-    b.add_argument("--data", default="30s", help="30s (bundled table, default), a features CSV, or an audio "
-                                                 "folder with one sub-folder per genre (WAV, FLAC, MP3, OGG...)")
+    b.add_argument("--data", default="30s", help="30s (the bundled table), a features CSV, or an audio folder with "
+                                                 "one sub-folder per genre (WAV, FLAC, MP3, OGG...) (default: 30s)")
     b.add_argument("--features", default=None,
-                   help="with an audio folder: feature sets to compare, comma-separated, among gtzan (default), "
-                        "musicnn, mfcc (frames, for cnn and lstm) and combinations such as gtzan+musicnn; each is "
-                        "extracted once per clip and cached in the data home")
-    b.add_argument("--protocol", choices=("cv", "filtered", "both"), default="both")
+                   help="with an audio folder: feature sets to compare, comma-separated, among gtzan, musicnn, mfcc "
+                        "(frames, for cnn and lstm) and combinations such as gtzan+musicnn; each is extracted once "
+                        "per clip and cached in the data home (default: gtzan)")
+    b.add_argument("--protocol", choices=("cv", "filtered", "both"), default="both",
+                   help="cv: stratified k-fold over tracks; filtered: the artist-filtered GTZAN split (tuned on "
+                        "train -> valid, scored on test); both (default: both)")
     b.add_argument("--models", nargs="+", default=None,
-                   help=f"baseline names, comma- or space-separated (default: {','.join(DEFAULT_MODELS)}; 'all')")
-    b.add_argument("--cv", type=int, default=10, help="folds of the cv protocol (default 10)")
-    b.add_argument("--no-tune", action="store_true", help="skip the nested grid searches")
-    b.add_argument("--n-jobs", type=int, default=-1, help="parallel tasks (joblib; default -1: all cores)")
-    b.add_argument("--random-state", type=int, default=0)
-    b.add_argument("--out", help="write the full leaderboard as CSV")
-    b.add_argument("--quiet", action="store_true", help="no progress display")
+                   help=f"baseline names, comma- or space-separated, among {', '.join(BASELINE_NAMES)}, or 'all' "
+                        f"(default: {','.join(DEFAULT_MODELS)})")
+    b.add_argument("--cv", type=int, default=10, help="folds of the cv protocol (default: 10)")
+    b.add_argument("--no-tune", action="store_true",
+                   help="fit each model as it is, without the nested grid search (default: off, models are tuned)")
+    b.add_argument("--n-jobs", type=int, default=-1, help=n_jobs.format(-1))
+    b.add_argument("--random-state", type=int, default=0, help=seed)
+    b.add_argument("--out", help="write the full leaderboard as CSV (default: none)")
+    b.add_argument("--quiet", action="store_true", help=quiet)
     b.set_defaults(run=_cmd_benchmark)
 
-    e = sub.add_parser("extract", help="compute the GTZAN feature table of a folder of audio",
-                       description="Compute the 57 GTZAN features of every clip (or of its 3-second segments) "
-                                   "of a folder of genre sub-folders and write them as CSV.")
+    e = sub.add_parser("extract", help="compute a feature table of a folder of audio",
+                       description="Compute the features of every clip of a folder of genre sub-folders (the 57 "
+                                   "GTZAN columns, of each clip or of its 3-second segments, or other feature sets) "
+                                   "and write them as CSV, one row per clip.")
     e.add_argument("audio_dir", help="folder with one sub-folder of audio files per genre")
-    e.add_argument("--features", default="gtzan", help="feature set (gtzan)")
+    e.add_argument("--features", default="gtzan",
+                   help="feature sets whose columns to write, comma-separated: gtzan (the published table's layout), "
+                        "musicnn, or combinations such as gtzan+musicnn; cached in the data home as the benchmark's "
+                        "are (default: gtzan)")
     e.add_argument("--segments", type=int, default=None,
-                   help="cut each clip into this many 3-second segments, one row each (the 3 s table: 10)")
-    e.add_argument("--out", required=True, help="output CSV")
+                   help="with gtzan: cut each clip into this many 3-second segments, one row each (the 3 s table: "
+                        "10) (default: one row per clip)")
+    e.add_argument("--out", required=True, help="output CSV (required)")
     e.add_argument("--allow-skipped", action="store_true",
                    help="exit with status 0 even when files or segments were left out (they are named on stderr "
-                        "either way; without it the status is 1, as for predict)")
-    e.add_argument("--n-jobs", type=int, default=None)
-    e.add_argument("--quiet", action="store_true")
+                        "either way; without it the status is 1, as for predict) (default: off)")
+    e.add_argument("--n-jobs", type=int, default=None, help=n_jobs.format("one process"))
+    e.add_argument("--quiet", action="store_true", help=quiet)
     e.set_defaults(run=_cmd_extract)
 
     t = sub.add_parser("train", help="fit a model and save it",
                        description="Fit a baseline model on a GTZAN feature table or audio folder and save it "
                                    "with its feature extractor, in genreclf's safe format (skops).")
-    t.add_argument("--data", default="30s", help="30s (default), a GTZAN features CSV, or an audio folder")
+    t.add_argument("--data", default="30s", help="30s (the bundled table), a GTZAN features CSV, or an audio "
+                                                 "folder (default: 30s)")
     t.add_argument("--model", default=DEFAULT_MODEL,
-                   help=f"baseline name (default: {DEFAULT_MODEL}, the model of predict without --model)")
-    t.add_argument("--tune", action="store_true", help="grid-search the model's parameters (5-fold CV) first")
+                   help=f"baseline name, among {', '.join(n for n in BASELINE_NAMES if n not in ('cnn', 'lstm'))} "
+                        f"(default: {DEFAULT_MODEL}, the model of predict without --model)")
+    t.add_argument("--tune", action="store_true",
+                   help="grid-search the model's parameters (5-fold CV) first (default: off)")
     t.add_argument("--segments", type=int, default=None,
                    help="train on this many 3-second segments per clip, which vote (an audio folder; a 3 s table "
-                        "has its own)")
+                        "has its own) (default: one row per clip)")
     t.add_argument("--threshold", type=float, default=None,
-                   help="reject option: answer 'unknown' when the top probability is below this")
-    t.add_argument("--out", required=True, help="output file, e.g. model.skops (genreclf's safe format: loading it "
-                                                "runs no code)")
-    t.add_argument("--n-jobs", type=int, default=None)
-    t.add_argument("--random-state", type=int, default=0)
-    t.add_argument("--quiet", action="store_true")
+                   help="reject option: answer 'unknown' when the top probability is below this (default: none)")
+    t.add_argument("--out", required=True, help="output file, e.g. model.skops, in genreclf's safe format: loading "
+                                                "it runs no code (required)")
+    t.add_argument("--n-jobs", type=int, default=None, help=n_jobs.format("one process"))
+    t.add_argument("--random-state", type=int, default=0, help=seed)
+    t.add_argument("--quiet", action="store_true", help=quiet)
     t.set_defaults(run=_cmd_train)
 
     p = sub.add_parser("predict", help="predict the genre of audio files",
@@ -483,18 +544,22 @@ def _parser():
                                    "(a file is cut into windows of the training clips' length, 30 s, whose "
                                    "probabilities are averaged); --out writes every class probability as CSV.")
     p.add_argument("files", nargs="+", help="audio files (WAV, FLAC, MP3, OGG...) of any length")
-    p.add_argument("--model", default=None, help="a model saved by 'genreclf train' (default: the default model, "
-                                                 "fitted on the bundled GTZAN table on first use); loading it runs "
-                                                 "no code of the file's own")
+    p.add_argument("--model", default=None, help="a model saved by 'genreclf train'; loading it runs no code of "
+                                                 "the file's own (default: the default model, fitted on the bundled "
+                                                 "GTZAN table on first use)")
     p.add_argument("--allow-pickle", action="store_true",
                    help="also load a --model that is a pickle (joblib.dump, pickle.dump): a pickle runs any code it "
-                        "holds when loaded, so only for a file you trust as you would a program (default: refused)")
+                        "holds when loaded, so only for a file you trust as you would a program (default: off, "
+                        "refused)")
     p.add_argument("--window", type=float, default=None,
                    help="window length in seconds (default: the model's training clip length, 30 s)")
     p.add_argument("--threshold", type=float, default=None,
-                   help="reject option: 'unknown' when the top probability is below this")
-    p.add_argument("--out", help="write the probabilities of every class as CSV")
-    p.add_argument("--n-jobs", type=int, default=None)
+                   help="reject option: 'unknown' when the top probability is below this (default: the model's own, "
+                        "if any)")
+    p.add_argument("--out", help="write the probabilities of every class as CSV (default: none)")
+    p.add_argument("--n-jobs", type=int, default=None, help=n_jobs.format("one process"))
+    p.add_argument("--quiet", action="store_true", help="no summary lines on stderr (which model is used); errors "
+                                                        "and warnings still show (default: off)")
     p.set_defaults(run=_cmd_predict)
     return parser
 

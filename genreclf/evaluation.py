@@ -719,7 +719,7 @@ def _bootstrap_std(y_true, y_pred, proba, metrics, classes, n_boot, rng):
 @deprecate_positional_args
 def benchmark(estimators=None, X=None, y=None, *, groups=None, cv=10, protocol=None,
               scoring=("accuracy", "f1_macro", "neg_log_loss"), n_jobs=None, tune=True, inner_cv=3,
-              random_state=0, verbose=0, n_bootstrap=200, features=None, memory="auto"):
+              random_state=0, verbose=1, n_bootstrap=200, features=None, memory="auto"):
     """Cross-validate several classifiers under honest protocols and return a leaderboard.
 
     Parameters
@@ -754,8 +754,10 @@ def benchmark(estimators=None, X=None, y=None, *, groups=None, cv=10, protocol=N
     scoring : str or sequence of str, default=("accuracy", "f1_macro", "neg_log_loss")
         From :data:`METRICS`; the log loss is reported as a positive ``log_loss``.
     n_jobs : int, optional
-        Parallel tasks (one per model and split) through joblib; None follows the active joblib backend
-        (e.g. ``joblib.parallel_backend("dask")``).
+        Parallel tasks (one per model and split) through joblib. None, as in scikit-learn, follows the active joblib
+        backend (one process unless ``joblib.parallel_config`` or ``parallel_backend("dask")`` says otherwise), so
+        that genreclf never takes a machine's cores without being asked; ``-1`` uses every core, as the
+        ``genreclf benchmark`` command does.
     tune : bool, default=True
         Search each model's ``param_grid`` (nested: inside each training fold, with ``inner_cv`` folds; or on
         train → valid for ``"filtered"``). False fits the estimators as given.
@@ -764,8 +766,9 @@ def benchmark(estimators=None, X=None, y=None, *, groups=None, cv=10, protocol=N
     random_state : int, default=0
         Seeds fold shuffling, inner folds, the bootstrap and the default baselines. 0, not None, so that the
         leaderboard is the same on every run.
-    verbose : int, default=0
-        ``>= 1`` shows one progress bar of the fits (tqdm: a widget in Jupyter, a line on stderr elsewhere).
+    verbose : int, default=1
+        ``>= 1`` shows one progress bar of the fits, and one of the feature extraction (tqdm: a widget in Jupyter, a
+        line on stderr elsewhere), so that a long run says how far it is; 0 silences them.
     n_bootstrap : int, default=200
         Resamples of the test clips for the spread of single-split protocols (``"filtered"``).
     memory : "auto", None or str, default="auto"

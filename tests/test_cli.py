@@ -273,18 +273,83 @@ def test_train_saves_in_the_safe_format_whatever_the_name(capsys, tmp_path):
     assert load_model(model).classes_.tolist()[:2] == ["blues", "classical"]
 
 
-@pytest.fixture
-def tone_folder(tmp_path):
-    """Two 'genres' of three 2 s noisy tones each, named like GTZAN tracks."""
+def _tones(folder, seconds=2.0):
+    """Two 'genres' of three noisy tones of ``seconds`` each, named like GTZAN tracks, in ``folder``."""
     from audio_files import tone_at, write
 
     rng = np.random.default_rng(0)
+    n = int(seconds * 22050)
     for genre, freq in (("low", 220.0), ("high", 1760.0)):
-        (tmp_path / "tones" / genre).mkdir(parents=True)
+        (folder / genre).mkdir(parents=True)
         for i in range(3):
-            clip = tone_at(22050, 2.0, freq * (1 + 0.03 * i)) + rng.normal(scale=0.05, size=2 * 22050)
-            write(tmp_path / "tones" / genre / f"{genre}.{i:05d}.wav", clip.astype(np.float32))
-    return tmp_path / "tones"
+            clip = tone_at(22050, seconds, freq * (1 + 0.03 * i)) + rng.normal(scale=0.05, size=n)
+            write(folder / genre / f"{genre}.{i:05d}.wav", clip.astype(np.float32))
+    return folder
+
+
+@pytest.fixture
+def tone_folder(tmp_path):
+    return _tones(tmp_path / "tones")
+
+
+def test_extract_writes_the_columns_of_any_feature_set(capsys, tmp_path, monkeypatch):
+    from genreclf.features import GTZANFeatures
+    from genreclf.features.musicnn import MusicnnEmbedding
+
+    monkeypatch.setenv("GENRECLF_DATA", str(tmp_path / "home"))  # the feature cache goes there
+    folder = _tones(tmp_path / "tones", seconds=3.5)  # one musicnn patch of 3 s each
+    out = tmp_path / "table.csv"
+    status, _, err = _run(capsys, "extract", str(folder), "--features", "gtzan+musicnn", "--out", str(out), "--quiet")
+    assert status == 0, err
+    table = pd.read_csv(out)
+    gtzan = list(GTZANFeatures().get_feature_names_out())
+    musicnn = list(MusicnnEmbedding().get_feature_names_out())
+    assert list(table.columns) == ["filename", *gtzan, *musicnn, "label"] and len(table) == 6
+    assert table["label"].tolist() == ["high"] * 3 + ["low"] * 3
+    clips = sorted(str(p) for p in folder.rglob("*.wav"))
+    np.testing.assert_allclose(table[musicnn].to_numpy(), MusicnnEmbedding().transform(clips), rtol=1e-5, atol=1e-6)
+    status, _, err = _run(capsys, "extract", str(folder), "--features", "mfcc", "--out", str(out), "--quiet")
+    assert "--features mfcc gives frames (3-D), not the columns of a table" in _one_error_line(err, status, 2)
+
+
+def test_every_option_of_every_command_says_what_it_does_and_its_default():
+    import argparse
+
+    from genreclf.cli import _parser
+
+    commands = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction)).choices
+    assert set(commands) == {"benchmark", "extract", "train", "predict"}
+    for name, command in commands.items():
+        for action in command._actions:
+            if isinstance(action, argparse._HelpAction):
+                continue
+            where = f"genreclf {name} {'/'.join(action.option_strings) or action.dest}"
+            assert action.help, f"{where} has no help text"
+            if action.option_strings:  # an option: its default, or that it is required
+                assert action.help.endswith(")") and ("(default: " in action.help or "(required)" in action.help), \
+                    f"{where} does not state its default: {action.help!r}"
+    names = commands["train"].format_help()
+    assert "logistic_regression" in names and "codec_robust_ensemble" in " ".join(names.split())
+
+
+def test_python_dash_m_genreclf_is_the_command():
+    done = subprocess.run([sys.executable, "-m", "genreclf", "--help"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "benchmark" in done.stdout and "predict" in done.stdout
+    assert done.stderr == ""
+
+
+def test_the_legend_goes_with_the_table_and_predict_can_be_quiet(capsys, tmp_path, monkeypatch, tone_folder):
+    status, out, err = _run(capsys, "benchmark", "--models", "naive_bayes", "--cv", "2", "--no-tune",
+                            "--protocol", "cv")
+    assert status == 0, err
+    assert "± bootstrap standard error" in out and "± bootstrap standard error" not in err
+    model = tmp_path / "m.skops"
+    status, _, err = _run(capsys, "train", "--data", str(tone_folder), "--model", "naive_bayes", "--out", str(model),
+                          "--quiet")
+    assert status == 0, err
+    status, out, err = _run(capsys, "predict", str(tone_folder / "low" / "low.00000.wav"), "--model", str(model),
+                            "--quiet")
+    assert status == 0 and err == "" and "low.00000.wav" in out
 
 
 def test_a_track_in_two_genre_folders_is_refused_alike_by_every_command(capsys, tmp_path, tone_folder):

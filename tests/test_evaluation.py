@@ -301,13 +301,14 @@ def test_not_a_classifier_is_refused(small):
         benchmark({"scaler": StandardScaler()}, X, y, cv=3)
 
 
-def test_progress_is_one_bar_for_all_the_fits(small, capsys):
+def test_progress_is_one_bar_for_all_the_fits_by_default(small, capsys):
+    """A long call says how far it is without being asked (the README's example ran 9 minutes in silence)."""
     X, y, _ = small
-    benchmark({"lr": _lr(), "lr2": _lr()}, X, y, cv=3, verbose=1)
+    benchmark({"lr": _lr(), "lr2": _lr()}, X, y, cv=3)
     err = capsys.readouterr().err
     assert "benchmark: 100%" in err and "6/6 fits" in err and "fits/s" in err
     assert err.count("\n") == 1  # one bar redrawn in place, not one line per fold
-    benchmark({"lr": _lr()}, X, y, cv=3)
+    benchmark({"lr": _lr()}, X, y, cv=3, verbose=0)
     assert capsys.readouterr().err == ""
 
 
