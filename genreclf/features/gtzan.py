@@ -378,8 +378,8 @@ def _window_sum_square(n_frames, n_fft, hop_length, length):
         norm = librosa.util.fix_length(wss[n_fft // 2:], size=length)
         norm[norm <= np.finfo(np.float32).tiny] = 1
         norm.setflags(write=False)
-        if len(_WSS) >= 16:
-            _WSS.pop(next(iter(_WSS)))
+        if len(_WSS) >= 16:  # a few clip lengths at a time; clear() is atomic, safe beside threads
+            _WSS.clear()
         _WSS[key] = norm
     return norm
 
