@@ -485,9 +485,10 @@ def iter_windows(path, duration, *, sr=SR):
 def check_signal(y, *, min_samples=1, source=None):
     """Raise :class:`AudioLoadError` unless ``y`` is usable audio.
 
-    Usable means: at least ``min_samples`` samples (e.g. one FFT window), only finite values, and at least
-    ``min_samples`` of them non-zero (digital silence with a few clicks is silence). ``source`` names the clip in the
-    message.
+    Usable means: at least ``min_samples`` samples (e.g. one FFT window), only finite values, and sound that spans
+    at least ``min_samples`` samples from its first to its last non-zero sample: digital silence with one click, or
+    one burst shorter than a window, is silence (a click track, clicks spread over the clip, is not). ``source``
+    names the clip in the message.
     """
     name = describe(y if source is None else source)
     n = y.shape[-1]
@@ -501,9 +502,13 @@ def check_signal(y, *, min_samples=1, source=None):
     sounding = int(np.count_nonzero(y))
     if not sounding:
         raise AudioLoadError(f"{name} is silent (every sample is zero)")
-    if sounding < min(min_samples, np.size(y)):
-        raise AudioLoadError(f"{name} is silent but for {sounding} non-zero sample(s), fewer than one FFT window "
-                             f"({min_samples} samples): there is nothing to describe but clicks")
+    if sounding < min_samples:  # else the sound cannot fit in less than a window
+        nonzero = np.flatnonzero(np.any(y != 0, axis=0) if y.ndim > 1 else y)
+        span = int(nonzero[-1] - nonzero[0] + 1)
+        if span < min_samples:
+            raise AudioLoadError(f"{name} is silent but for {sounding} non-zero sample(s) within {span} sample(s), "
+                                 f"less than one FFT window ({min_samples} samples): there is nothing to describe "
+                                 "but a click")
     return y
 
 

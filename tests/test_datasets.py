@@ -661,7 +661,7 @@ def test_gtzan_table_argument_errors(tmp_path):
         gtzan_table("a.wav")
     with pytest.raises(ValueError, match="labels has 1 entries but paths has 2"):
         gtzan_table(["a.wav", "b.wav"], labels=["x"])
-    with pytest.raises(ValueError, match="n_segments=0"):
+    with pytest.raises(ValueError, match=r"'n_segments' parameter of GTZANFeatures must be an int .* Got 0 "):
         gtzan_table(["a.wav"], n_segments=0)
 
 

@@ -42,6 +42,15 @@ def _clips(source, labels):
     return paths, labels, []
 
 
+def _header_length(path):
+    """The clip's length in samples at 22,050 Hz from its header; 0 when it cannot be read (the extractor then
+    reports the file with the other unusable clips)."""
+    try:
+        return clip_length(path, sr=SR)
+    except Exception:
+        return 0
+
+
 def gtzan_table(source, *, labels=None, n_segments=None, n_jobs=None, verbose=0):
     """The published GTZAN feature table, computed from audio: one row per clip or per 3-second segment.
 
@@ -100,10 +109,11 @@ def gtzan_table(source, *, labels=None, n_segments=None, n_jobs=None, verbose=0)
     """
     import pandas as pd
 
-    paths, labels, unreadable_files = _clips(source, labels)
     extractor = GTZANFeatures(n_segments=n_segments, on_error="nan", n_jobs=n_jobs, verbose=verbose)
+    extractor._check_params()  # a bad n_segments is named before any file is read
+    paths, labels, unreadable_files = _clips(source, labels)
     if n_segments is not None and paths:  # from the headers, before any decoding: a row per segment that fits
-        longest = max(clip_length(p, sr=SR) for p in paths)
+        longest = max(_header_length(p) for p in paths)
         fits = 0 if longest < SEGMENT_SAMPLES else 1 + (longest - SEGMENT_SAMPLES) // SEGMENT_HOP
         if n_segments > fits:
             holds = (f"holds {fits}; ask for {fits} or fewer" if fits else

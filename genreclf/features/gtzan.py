@@ -7,8 +7,10 @@ clip and replaces ``scipy.ndimage.median_filter`` by an exact running median (a 
 gives the same numbers (tests prove equality) many times faster.
 """
 import warnings
+from numbers import Integral
 
 import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._defaults import HOP_LENGTH, N_FFT, SEGMENT_HOP, SEGMENT_SAMPLES, SR
 from .._deprecation import DEPRECATED, renamed_param
@@ -628,6 +630,15 @@ class GTZANFeatures(BaseAudioTransformer):
         self.verbose = verbose
         self.segments = segments
 
+    _parameter_constraints = {
+        **BaseAudioTransformer._parameter_constraints,
+        "compat": [StrOptions(set(COMPAT))],
+        "n_segments": [Interval(Integral, 1, None, closed="left"), None],
+        "segment_samples": [Interval(Integral, N_FFT, None, closed="left")],  # at least one FFT window
+        "segment_hop": [Interval(Integral, 1, None, closed="left")],
+        "segments": "no_validation",  # deprecated: renamed_param says so, and n_segments' rule applies
+    }
+
     def _n_segments(self):
         return renamed_param(self, "segments", "n_segments", warn=False)
 
@@ -636,12 +647,6 @@ class GTZANFeatures(BaseAudioTransformer):
         n = renamed_param(self, "segments", "n_segments")
         if n is not None and not (isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n > 0):
             raise ValueError(f"n_segments={n!r} must be a positive int or None")
-        if not (isinstance(self.segment_samples, (int, np.integer)) and self.segment_samples >= N_FFT):
-            raise ValueError(f"segment_samples={self.segment_samples!r} must be an int >= {N_FFT} (one FFT window)")
-        if not (isinstance(self.segment_hop, (int, np.integer)) and self.segment_hop > 0):
-            raise ValueError(f"segment_hop={self.segment_hop!r} must be a positive int")
-        if self.compat not in COMPAT:
-            raise ValueError(f"compat={self.compat!r} is not valid: use one of {sorted(COMPAT)}")
 
     def _extract(self, y):
         n_segments = self._n_segments()
