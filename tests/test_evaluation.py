@@ -94,10 +94,49 @@ def test_grouped_cv_scores_segments_and_tracks():
     # no track on both sides of a split
     preds = board.attrs["predictions"][("lr", "grouped 4-fold CV, segment-level")]
     assert preds.groupby("group")["fold"].nunique().max() == 1
-    # track-level = mean segment probability per track, which here is at least as good as single segments
-    assert track["accuracy_mean"] >= seg["accuracy_mean"] - 0.05
     tracks = board.attrs["predictions"][("lr", "grouped 4-fold CV, track-level")]
     assert tracks["group"].is_unique and len(tracks) == 24
+    # track-level = the argmax of the mean segment probability per track, each fold's model refitted here
+    expected = {}
+    for _, rows in preds.groupby("fold"):
+        test = np.isin(groups, rows["group"])
+        proba = _lr().fit(X[~test], y[~test]).predict_proba(X[test])
+        mean = pd.DataFrame(proba).groupby(groups[test]).mean()
+        expected.update(zip(mean.index, np.unique(y)[mean.to_numpy().argmax(axis=1)]))
+    assert dict(zip(tracks["group"], tracks["y_pred"])) == expected
+    by_fold = tracks.groupby("fold").apply(lambda d: (d.y_true == d.y_pred).mean(), include_groups=False)
+    assert track["accuracy_mean"] == pytest.approx(by_fold.mean())
+
+
+class _FirstColumnProba(ClassifierMixin, BaseEstimator):
+    """A 'model' whose probability of the first class is the row's first column (fit only learns the classes)."""
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict_proba(self, X):
+        return np.column_stack([X[:, 0], 1 - X[:, 0]])
+
+    def predict(self, X):
+        return self.classes_[(X[:, 0] < 0.5).astype(int)]
+
+
+def test_track_level_is_the_mean_segment_probability_not_the_vote():
+    """Each track has one confident right segment and two unsure wrong ones: the mean probability names the
+    track right, a vote of its segments would name it wrong."""
+    p_first = {"a": [0.9, 0.4, 0.4], "b": [0.1, 0.6, 0.6]}  # P(a) of a track's 3 segments
+    y = np.repeat(["a", "b"], 12)
+    groups = np.array([f"{label}.{i // 3:05d}" for i, label in enumerate(y)], dtype=object)
+    X = np.column_stack([np.concatenate([p_first["a"] * 4, p_first["b"] * 4]), np.zeros(len(y))])
+    board = benchmark({"fixed": _FirstColumnProba()}, X, y, groups=groups, cv=2, scoring=("accuracy", "log_loss"))
+    seg, track = board.iloc[0], board.iloc[1]
+    assert (seg["level"], track["level"]) == ("segment", "track")
+    assert seg["accuracy_mean"] == pytest.approx(1 / 3)
+    assert track["accuracy_mean"] == 1.0  # a vote: 0.0
+    assert track["log_loss_mean"] == pytest.approx(-np.log(1.7 / 3))  # of the mean probability, 0.567
+    tracks = board.attrs["predictions"][("fixed", track["protocol"])]
+    assert (tracks["y_pred"] == tracks["y_true"]).all() and len(tracks) == 8
 
 
 def test_track_level_votes_without_probabilities():
