@@ -210,7 +210,7 @@ def test_train_with_threshold_saves_a_reject_option_model(capsys, tmp_path):
     assert isinstance(saved.estimator_.estimator, WindowedClassifier)  # it takes audio files, in 30 s windows
     noise = np.random.default_rng(0).normal(scale=0.1, size=(3, 30 * 22050)).astype(np.float32)
     pred = saved.predict(list(noise))
-    assert len(pred) == 3 and set(pred) <= set(saved.classes_) | {"unknown"}
+    assert pred.tolist() == ["metal", "metal", "metal"]  # naive Bayes is sure of white noise (p = 1.0): none rejected
 
 
 def test_predict_refuses_a_file_that_is_not_a_model(capsys, tmp_path):
@@ -438,7 +438,7 @@ def test_train_on_segments_votes_and_predict_windows_a_long_file(capsys, tmp_pat
     status, out, err = _run(capsys, "predict", str(song), "--model", str(model))
     assert status == 0, err
     line = next(line for line in out.splitlines() if "two_clips.wav" in line)
-    assert line.split()[-1] == "2" and line.split()[1] in ("classical", "jazz", "rock")  # 2 windows voted
+    assert line.split()[-1] == "2" and line.split()[1] == "rock"  # 2 windows voted
     status, out, err = _run(capsys, "predict", str(song), "--model", str(model), "--window", "60")
     assert status == 0 and next(line for line in out.splitlines() if "two_clips" in line).split()[-1] == "1"
 

@@ -8,7 +8,7 @@ from audio_files import planted_pickle
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import KFold
+from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold
 from sklearn.naive_bayes import GaussianNB
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -191,7 +191,14 @@ def test_filtered_protocol_never_fits_on_test_tracks(gtzan, monkeypatch):
         assert not ids & test_ids
     assert not set(gtzan.groups[seen[0]]) & valid_ids  # the search trains on 'train' only
     assert len(seen[-1]) == 443 + 197
-    assert board.attrs["best_params"][("spy", "artist-filtered split")][0]["C"] in (0.1, 1.0)
+    # the chosen C is the one with the better accuracy on the valid tracks, fitted on the train tracks
+    train = np.isin(gtzan.groups, list(split["train"]))
+    valid = np.isin(gtzan.groups, list(valid_ids))
+    valid_scores = {C: LogisticRegression(C=C, max_iter=500).fit(X[train, :-1], gtzan.target[train])
+                    .score(X[valid, :-1], gtzan.target[valid]) for C in (0.1, 1.0)}
+    assert valid_scores[0.1] != valid_scores[1.0]  # so a wrong choice would show
+    assert board.attrs["best_params"][("spy", "artist-filtered split")] == [{"C": max(valid_scores,
+                                                                                    key=valid_scores.get)}]
     predictions = board.attrs["predictions"][("spy", "artist-filtered split")]
     assert set(predictions["group"]) == test_ids
 
@@ -202,9 +209,15 @@ def test_nested_tuning_in_cv(small):
     est, grid = baselines["logistic_regression"], baselines.param_grids["logistic_regression"]
     board = benchmark({"lr": (est, grid)}, X, y, cv=3, inner_cv=2)
     chosen = board.attrs["best_params"][("lr", "stratified 3-fold CV")]
-    assert len(chosen) == 3 and all(c["clf__C"] in grid["clf__C"] for c in chosen)
-    assert board.iloc[0]["best_params"].startswith("C=")
     tuned = board.attrs["tune_accuracy"][("lr", "stratified 3-fold CV")]
+    # the same search, by hand: in each outer training fold (random_state=0 seeds both levels of folds)
+    outer = StratifiedKFold(3, shuffle=True, random_state=0).split(X, y)
+    searches = [GridSearchCV(est, grid, cv=StratifiedKFold(2, shuffle=True, random_state=0)).fit(X[train], y[train])
+                for train, _ in outer]
+    assert chosen == [s.best_params_ for s in searches]
+    assert tuned == pytest.approx([s.best_score_ for s in searches])
+    assert len({c["clf__C"] for c in chosen}) > 1  # the folds choose differently: a fixed choice would show
+    assert board.iloc[0]["best_params"].startswith("C=")
     assert len(tuned) == 3 and all(0.3 < t <= 1 for t in tuned)
     assert board.iloc[0]["tune_accuracy"] == pytest.approx(np.mean(tuned))
     assert "tune acc" in format_leaderboard(board)
