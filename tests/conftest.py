@@ -1,6 +1,7 @@
 """Shared fixtures. Real GTZAN material lives in ``../shared`` beside the checkout; tests that need it
 skip cleanly when it is absent, and synthetic signals keep the suite meaningful without it."""
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +35,24 @@ def corrupt_clip(shared_dir):
     if not path.exists():
         pytest.skip("the corrupt clip is absent")
     return str(path)
+
+
+@pytest.fixture(scope="session")
+def _default_model_fitted_once(tmp_path_factory):
+    from genreclf.prediction import default_model
+
+    home = tmp_path_factory.mktemp("default-model-home")
+    default_model(data_home=home)
+    return home
+
+
+@pytest.fixture
+def default_model_home(_default_model_fitted_once, tmp_path):
+    """A data home of this test's own that already holds the default model, fitted once per session (fitting it
+    is tested in test_prediction.py::test_default_model_is_fitted_once_then_loaded)."""
+    home = tmp_path / "home"
+    shutil.copytree(_default_model_fitted_once, home)
+    return home
 
 
 @pytest.fixture

@@ -329,8 +329,8 @@ def test_the_default_model_keeps_its_predictions_when_a_wav_becomes_a_128_kbps_m
     assert agreement["ensemble"] < 0.95, agreement  # measured: 82.6%: the test can tell the two apart
 
 
-def test_real_clip_with_the_default_model(subset_paths, tmp_path):
-    table = predict_files(subset_paths[:2], data_home=tmp_path)
+def test_real_clip_with_the_default_model(subset_paths, default_model_home):
+    table = predict_files(subset_paths[:2], data_home=default_model_home)
     assert table["windows"].tolist() == [1, 1] and table["error"].isna().all()
     assert [os.path.basename(f) for f in table["file"]] == ["blues.00000.wav", "blues.00001.wav"]
     assert table["genre"].tolist() == ["blues", "blues"]  # tracks of its training table: named right
