@@ -597,7 +597,7 @@ def test_same_version_loads_silently_and_the_stamp_does_not_leak(tone):
 
 # -- 5. reproducibility ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("est", ALL_TRANSFORMERS, ids=lambda e: repr(e))
-def test_deterministic_across_runs_and_n_jobs(est, tone, noise):
+def test_deterministic_across_runs_and_n_jobs(est, tone, noise, blas_threads):
     X = [tone, noise, 0.5 * (tone + noise)]
     first = est.set_params(n_jobs=None).fit_transform(X)
     np.testing.assert_array_equal(est.fit_transform(X), first)

@@ -117,7 +117,7 @@ def test_transform_without_fit(tone):
 
 
 # -- parallelism -------------------------------------------------------------------------------------------
-def test_n_jobs_2_equals_n_jobs_none(wavs, tone, noise):
+def test_n_jobs_2_equals_n_jobs_none(wavs, tone, noise, blas_threads):
     for est in (mfcc(), MFCCTransformer(n_mfcc=4), SpectralTransformer(summary="mean_std")):
         np.testing.assert_array_equal(est.set_params(n_jobs=2).fit_transform(wavs),
                                       est.set_params(n_jobs=None).fit_transform(wavs))
@@ -125,7 +125,7 @@ def test_n_jobs_2_equals_n_jobs_none(wavs, tone, noise):
                                   mfcc().fit_transform([tone, noise, tone]))
 
 
-def test_any_joblib_backend(tone, noise):
+def test_any_joblib_backend(tone, noise, blas_threads):
     with joblib.parallel_backend("threading", n_jobs=2):
         out = mfcc(n_jobs=2).fit_transform([tone, noise])
     np.testing.assert_array_equal(out, mfcc().fit_transform([tone, noise]))
