@@ -67,11 +67,13 @@ def _check_complete(path):
 
     libsndfile reads what is there without a word for most formats, which would give features of part of a clip:
     a silent wrong number. Checked here, from the header alone: WAV and WAVEX (RIFF, RIFX), RF64, Wave64, AU,
-    AIFF and AIFC, 8SVX and 16SV, NIST SPHERE, AVR and VOC (the declared size of the audio data), Ogg (a complete
-    last page that ends the stream) and MP3 (the stream size of a Xing, Info or VBRI header). FLAC and CAF are
-    checked by libsndfile itself, and MP3s without such a header by comparing the decoded length with the
-    declared one (:func:`_read_file`). Formats that declare no length (RAW, IRCAM, PVF...) cannot be checked.
-    A size of 0 or all ones (a stream written before its length was known) is not checked either.
+    AIFF and AIFC, 8SVX and 16SV, NIST SPHERE, AVR, VOC, WVE and MPC2K (the declared size of the audio data),
+    MAT4 and MAT5 as libsndfile writes them (the dimensions of the "wavedata" matrix), Ogg (a complete last page
+    that ends the stream) and MP3 (the stream size of a Xing, Info or VBRI header). FLAC and CAF are checked by
+    libsndfile itself, and MP3s without such a header by comparing the decoded length with the declared one
+    (:func:`_read_file`). Formats that declare no length (RAW, IRCAM, PVF, PAF, SD2; XI, whose sample length
+    libsndfile writes as 0) cannot be checked. A size of 0 or all ones (a stream written before its length was
+    known) is not checked either.
     """
     path = os.fspath(path)
     size = os.path.getsize(path)
@@ -211,11 +213,75 @@ def _mp3_sizes(fh, head, size):
     return None, size, "MP3"
 
 
+def _wve_sizes(fh, head, size):
+    # Psion A-law: a 32-byte big-endian header, the number of samples (one byte each, mono) at byte 18
+    return struct.unpack(">I", head[18:22])[0] or None, size - 32, "WVE"
+
+
+def _mpc2k_sizes(fh, head, size):
+    # Akai MPC 2000: a 42-byte little-endian header; byte 21 is 1 for stereo, bytes 30-33 the frames; 16-bit samples
+    if len(head) < 42 or head[21] not in (0, 1):
+        return None, size, "MPC2K"
+    frames = struct.unpack("<I", head[30:34])[0]
+    return frames * (2 if head[21] else 1) * 2 or None, size - 42, "MPC2K"
+
+
+#: bytes per element of a MATLAB 4 matrix, by the P digit of its type (double, float, int32, int16, uint16, uint8)
+_MAT4_BYTES = {0: 8, 1: 4, 2: 4, 3: 2, 4: 2, 5: 1}
+
+
+def _mat4_sizes(fh, head, size):
+    # libsndfile's layout: a 1x1 double matrix "samplerate", then the matrix "wavedata" (channels x frames)
+    endian = "<" if head[:4] == b"\0\0\0\0" else ">"
+    fh.seek(39)
+    raw = fh.read(20)
+    if len(raw) < 20:
+        return 1, 0, "MAT4"
+    kind, rows, cols, _, name_length = struct.unpack(endian + "5I", raw)
+    element = _MAT4_BYTES.get(kind % 100 // 10)
+    if element is None:
+        return None, size, "MAT4"
+    return rows * cols * element or None, size - 59 - name_length, "MAT4"
+
+
+def _mat5_sizes(fh, head, size):
+    # a 128-byte text header ending in "IM" (little-endian) or "MI", then tagged elements; libsndfile writes two
+    # matrices, "samplerate" and "wavedata", each of array flags, dimensions, a name and the real part's data
+    fh.seek(126)
+    endian = "<" if fh.read(2) == b"IM" else ">"
+    pos, declared, data = 128, None, size
+    while pos + 8 <= size:
+        fh.seek(pos)
+        kind, length = struct.unpack(endian + "II", fh.read(8))
+        if kind != 14:  # not a matrix (miMATRIX)
+            pos += 8 + length + (-length % 8)
+            continue
+        sub = pos + 8
+        for _ in range(4):  # array flags, dimensions, name, real part
+            fh.seek(sub)
+            raw = fh.read(8)
+            if len(raw) < 8:
+                return length, size - pos - 8, "MAT5"
+            sub_kind, n = struct.unpack(endian + "II", raw)
+            if sub_kind >> 16:  # the small element format: 2 bytes of size, 4 bytes of data in the tag
+                declared, data, sub = sub_kind >> 16, sub + 4, sub + 8
+            else:
+                declared, data, sub = n, sub + 8, sub + 8 + n + (-n % 8)
+        if data + declared > size:
+            return declared, size - data, "MAT5"
+        pos = sub  # the next matrix (not pos + 8 + length: libsndfile declares its matrices 8 bytes too long)
+    return None, size, "MAT5"
+
+
 #: (magic bytes at the start of the file, the function that reads the declared and present sizes of its audio)
 _HEADER_CHECKS = (
     (b"RIFF", _riff_sizes), (b"RIFX", _riff_sizes), (b"RF64", _riff_sizes),
     (b"riff\x2e\x91\xcf\x11", _w64_sizes), (b"FORM", _iff_sizes), (b".snd", _au_sizes), (b"dns.", _au_sizes),
     (b"NIST_1A", _nist_sizes), (b"2BIT", _avr_sizes), (b"Creative Voice File", _voc_sizes), (b"OggS", _ogg_sizes),
+    (b"ALawSoundFile**\0", _wve_sizes), (b"MATLAB 5.0 MAT-file", _mat5_sizes),
+    (b"\0\0\0\0\1\0\0\0\1\0\0\0\0\0\0\0\x0b\0\0\0samplerate\0", _mat4_sizes),
+    (b"\0\0\x03\xe8\0\0\0\1\0\0\0\1\0\0\0\0\0\0\0\x0bsamplerate\0", _mat4_sizes),
+    (b"\x01\x04", _mpc2k_sizes),
 )
 
 

@@ -1,5 +1,6 @@
 """genreclf.audio: decoding, resampling, mono mix, fixed length and errors that name the file."""
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -134,6 +135,33 @@ def test_truncated_wav_is_detected_not_read_silently(tmp_path, tone):
     (tmp_path / "cut_header.wav").write_bytes(data[:30])
     with pytest.raises(AudioLoadError, match=r"cut_header\.wav"):
         load_audio(tmp_path / "cut_header.wav")
+
+
+def _layouts():
+    import soundfile as sf
+
+    for fmt in ("MAT4", "MAT5", "WVE", "MPC2K"):
+        for subtype in sf.available_subtypes(fmt):
+            for endian in (("LITTLE", "BIG") if fmt.startswith("MAT") else ("FILE",)):
+                for channels in ((1,) if fmt == "WVE" else (1, 2)):
+                    yield pytest.param(fmt, subtype, endian, channels, id=f"{fmt}-{subtype}-{endian}-{channels}ch")
+
+
+@pytest.mark.parametrize("fmt, subtype, endian, channels", list(_layouts()))
+def test_the_declared_length_of_matlab_wve_and_mpc2k_files_is_checked(tmp_path, fmt, subtype, endian, channels):
+    """Every sample type, byte order and channel count libsndfile writes: whole is fine; one byte or half short is
+    truncated, with the declared and present sizes of the audio data."""
+    import soundfile as sf
+
+    path = tmp_path / f"clip.{fmt.lower()}"
+    y = np.random.default_rng(0).uniform(-0.5, 0.5, size=(4097, channels)).astype(np.float32)
+    sf.write(path, y, 8000, format=fmt, subtype=subtype, endian=endian)
+    data = path.read_bytes()
+    assert unreadable_reason(path) is None
+    for keep in (len(data) - 1, len(data) // 2):
+        path.write_bytes(data[:keep])
+        assert re.fullmatch(rf"file is truncated: its {fmt} header declares \d+ bytes of audio but only \d+ are "
+                            r"present \(\d+%\)", unreadable_reason(path) or ""), (keep, unreadable_reason(path))
 
 
 def test_truncated_real_clip(tmp_path, subset_paths):

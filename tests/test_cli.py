@@ -210,7 +210,7 @@ def test_train_with_threshold_saves_a_reject_option_model(capsys, tmp_path):
     assert isinstance(saved.estimator_.estimator, WindowedClassifier)  # it takes audio files, in 30 s windows
     noise = np.random.default_rng(0).normal(scale=0.1, size=(3, 30 * 22050)).astype(np.float32)
     pred = saved.predict(list(noise))
-    assert len(pred) == 3 and set(pred) <= set(saved.classes_) | {"unknown"}
+    assert pred.tolist() == ["metal", "metal", "metal"]  # naive Bayes is sure of white noise (p = 1.0): none rejected
 
 
 def test_predict_refuses_a_file_that_is_not_a_model(capsys, tmp_path):
@@ -401,12 +401,12 @@ def test_console_script_runs():
 
 
 def test_predict_without_a_model_uses_the_default_and_says_what_to_expect(capsys, tmp_path, monkeypatch,
-                                                                          subset_paths):
+                                                                          subset_paths, default_model_home):
     import soundfile as sf
 
     from genreclf.audio import load_audio
 
-    monkeypatch.setenv("GENRECLF_DATA", str(tmp_path / "home"))
+    monkeypatch.setenv("GENRECLF_DATA", str(default_model_home))  # tmp_path / "home", the model already fitted
     song = tmp_path / "three_minutes.mp3"  # six real 30 s clips of one genre, end to end, as an MP3
     metal = [p for p in subset_paths if Path(p).parent.name == "metal"]
     sf.write(song, np.concatenate([load_audio(metal[i % len(metal)], duration=30.0)[0] for i in range(6)]), 22050)
@@ -415,7 +415,7 @@ def test_predict_without_a_model_uses_the_default_and_says_what_to_expect(capsys
     assert "model: the default" in err and "expected accuracy on new artists" in err and "artist-filtered" in err
     assert "windows" in out and Path(subset_paths[0]).name in out
     assert next(line for line in out.splitlines() if "three_minutes.mp3" in line).split()[-1] == "6"  # 6 voted
-    assert list((tmp_path / "home" / "models").glob("default-*.skops"))  # fitted once, then reused
+    assert list((tmp_path / "home" / "models").glob("default-*.skops"))  # reused (its fit: test_prediction.py)
 
 
 def test_train_on_segments_votes_and_predict_windows_a_long_file(capsys, tmp_path, shared_dir, subset_paths):
@@ -438,7 +438,7 @@ def test_train_on_segments_votes_and_predict_windows_a_long_file(capsys, tmp_pat
     status, out, err = _run(capsys, "predict", str(song), "--model", str(model))
     assert status == 0, err
     line = next(line for line in out.splitlines() if "two_clips.wav" in line)
-    assert line.split()[-1] == "2" and line.split()[1] in ("classical", "jazz", "rock")  # 2 windows voted
+    assert line.split()[-1] == "2" and line.split()[1] == "rock"  # 2 windows voted
     status, out, err = _run(capsys, "predict", str(song), "--model", str(model), "--window", "60")
     assert status == 0 and next(line for line in out.splitlines() if "two_clips" in line).split()[-1] == "1"
 

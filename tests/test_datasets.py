@@ -197,7 +197,27 @@ def test_track_id_other_names_and_errors():
         track_id(42)
 
 
-def test_gtzan_split(shared_dir):
+#: SHA-256 of the shipped artist-filtered split files: the published lists, byte for byte (what ../shared holds)
+SPLIT_SHA256 = {
+    "train_filtered.txt": "2b04966cef1486f1a7767b74271533fa23e220388db804a1937835e1fc4fa3fa",
+    "valid_filtered.txt": "f8fbee7c52397a0e0f3a91dc54fedecb2e27f5bdc9a9daeab8cb10d077e26956",
+    "test_filtered.txt": "09cafa6a89ce0a27f30ed250d56ecb4d03c22fffb5a693f96c7ae655ee02ac72",
+}
+
+
+def test_shipped_split_files_are_the_published_ones():
+    """A track moved from one list to another (same counts, same ids overall) changes a hash."""
+    assert sorted(p.name for p in (PACKAGE_DATA / "splits").iterdir()) == sorted(SPLIT_SHA256)
+    for name, digest in SPLIT_SHA256.items():
+        assert hashlib.sha256((PACKAGE_DATA / "splits" / name).read_bytes()).hexdigest() == digest, name
+
+
+def test_split_hashes_are_those_of_the_shared_copies(shared_dir):
+    for name, digest in SPLIT_SHA256.items():
+        assert hashlib.sha256((shared_dir / "data" / "gtzan_splits" / name).read_bytes()).hexdigest() == digest
+
+
+def test_gtzan_split():
     split = gtzan_split("filtered")
     assert {k: len(v) for k, v in split.items()} == {"train": 443, "valid": 197, "test": 290}
     ids = [t for v in split.values() for t in v]
@@ -206,10 +226,6 @@ def test_gtzan_split(shared_dir):
     assert all(track_id(t) == t for t in ids)
     split["train"].clear()
     assert len(gtzan_split()["train"]) == 443  # a fresh copy each call
-    for subset in ("train", "valid", "test"):
-        name = f"{subset}_filtered.txt"
-        shared = shared_dir / "data" / "gtzan_splits" / name
-        assert (PACKAGE_DATA / "splits" / name).read_bytes() == shared.read_bytes()
 
 
 def test_gtzan_split_unknown_name():

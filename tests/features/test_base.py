@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import soundfile as sf
+from sklearn.base import clone
 
 from genreclf.audio import AudioLoadError
 from genreclf.features import GTZANFeatures, MFCCTransformer, SpectralTransformer
@@ -116,7 +117,7 @@ def test_transform_without_fit(tone):
 
 
 # -- parallelism -------------------------------------------------------------------------------------------
-def test_n_jobs_2_equals_n_jobs_none(wavs, tone, noise):
+def test_n_jobs_2_equals_n_jobs_none(wavs, tone, noise, blas_threads):
     for est in (mfcc(), MFCCTransformer(n_mfcc=4), SpectralTransformer(summary="mean_std")):
         np.testing.assert_array_equal(est.set_params(n_jobs=2).fit_transform(wavs),
                                       est.set_params(n_jobs=None).fit_transform(wavs))
@@ -124,7 +125,7 @@ def test_n_jobs_2_equals_n_jobs_none(wavs, tone, noise):
                                   mfcc().fit_transform([tone, noise, tone]))
 
 
-def test_any_joblib_backend(tone, noise):
+def test_any_joblib_backend(tone, noise, blas_threads):
     with joblib.parallel_backend("threading", n_jobs=2):
         out = mfcc(n_jobs=2).fit_transform([tone, noise])
     np.testing.assert_array_equal(out, mfcc().fit_transform([tone, noise]))
@@ -226,6 +227,96 @@ def test_failures_are_not_cached(tmp_path, tone, count_extract):
     sf.write(path, tone, SR, subtype="FLOAT")
     np.testing.assert_array_equal(mfcc(memory=cache).fit_transform([str(path)]), mfcc().fit_transform([tone]))
 
+
+# -- the cache key holds every parameter that changes the result -------------------------------------------------
+def _audio_transformers():
+    """Every public audio transformer class of genreclf (found by subclassing, so a new one cannot be missed)."""
+    import genreclf.features.musicnn  # noqa: F401  (registers MusicnnEmbedding and MusicnnTagger)
+    from genreclf.features.base import BaseAudioTransformer, FrameFeatureTransformer
+
+    found, todo = set(), [BaseAudioTransformer]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            todo.append(sub)
+            if sub.__module__.startswith("genreclf.") and not sub.__name__.startswith("_"):
+                found.add(sub)
+    return sorted(found - {FrameFeatureTransformer}, key=lambda c: c.__name__)
+
+
+# The settings each class is tried in (small, and with segments so that the segment parameters matter), and for
+# every parameter a value that changes the features of the clip below. A parameter that is neither here nor a
+# runtime one (_RUNTIME_PARAMS) fails the test: a new parameter must be placed, not forgotten.
+_FRAMES = dict(n_fft=1024, hop_length=256, sr=16000, offset=0.5, duration=1.0, summary="mean_var")
+_COMMON = dict(sr=11025, offset=0.25, duration=0.75, input="filename")
+_KEY_CASES = {
+    "MFCCTransformer": (dict(n_mfcc=6, n_mels=32), dict(n_mfcc=7, n_mels=40, **_FRAMES)),
+    "MelSpectrogramTransformer": (dict(n_mels=16), dict(n_mels=20, log=False, fmin=100.0, fmax=4000.0, **_FRAMES)),
+    "ChromaTransformer": ({}, dict(n_chroma=24, **_FRAMES)),
+    "SpectralTransformer": ({}, dict(features=("rms", "rolloff"), roll_percent=0.5, **_FRAMES)),
+    "TempoTransformer": ({}, dict(start_bpm=60.0, n_fft=512, hop_length=256, sr=16000, offset=0.1, duration=4.0)),
+    "GTZANFeatures": (dict(n_segments=2, segment_samples=11025, segment_hop=11025),
+                      dict(compat="librosa", n_segments=3, segments=1, segment_samples=8192, segment_hop=5000,
+                           sr=16000, offset=0.5, duration=1.0)),
+    "MusicnnEmbedding": (dict(layer="penultimate", tail="pad"),
+                         dict(model="MTT_musicnn", layer="taggram", summary="max", pooling="mean", tail="drop",
+                              offset=0.5, duration=3.5)),
+    "MusicnnTagger": (dict(tail="pad"), dict(model="MTT_musicnn", summary="max", pooling="max", tail="drop",
+                                              offset=0.5, duration=3.5)),
+}
+# Parameters kept in the key although they do not change the features (checked below: they really do not).
+_SAME_RESULT = {"input": "filename"}
+# Parameters that may change the last bits of the features only (batched float32 inference rounds differently),
+# so they are keyed: what is served is exactly what was computed, whichever way they go.
+_ROUNDING = {"batch_size": 1}
+
+
+@pytest.fixture(scope="module")
+def key_clip(tmp_path_factory):
+    """4.5 s of a chord, noise and clicks every 0.35 s, changing over time (so every offset and duration differs)."""
+    t = np.arange(int(4.5 * SR)) / SR
+    y = 0.3 * np.sin(2 * np.pi * (220 + 40 * t) * t) + 0.2 * np.sin(2 * np.pi * 330 * t)
+    y += np.random.default_rng(0).normal(scale=0.05, size=t.size)
+    y[:: int(0.35 * SR)] += 0.8
+    path = tmp_path_factory.mktemp("key") / "clip.wav"
+    sf.write(path, (0.5 * y * (1 + t / 4.5)).astype(np.float32), SR, subtype="FLOAT")
+    return str(path)
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning")   # the deprecated names (segments, pooling) are keyed too
+@pytest.mark.parametrize("cls", _audio_transformers(), ids=lambda c: c.__name__)
+def test_cache_key_holds_every_parameter_that_changes_the_result(cls, key_clip, tmp_path):
+    """For each parameter in turn: features cached under the base setting are never served for a setting that
+    differs in that parameter alone, and what is served is what a run without the cache computes."""
+    from genreclf.features.base import _RUNTIME_PARAMS
+
+    if cls.__module__.endswith("musicnn"):
+        pytest.importorskip("tensorflow")
+    base_params, changes = _KEY_CASES[cls.__name__]
+    params = set(cls().get_params(deep=False))
+    unplaced = params - set(changes) - set(_RUNTIME_PARAMS) - set(_SAME_RESULT) - set(_ROUNDING)
+    assert not unplaced, f"{cls.__name__}: give each new parameter a value in _KEY_CASES (or _SAME_RESULT): {unplaced}"
+    assert set(changes) <= params, set(changes) - params
+    cache = str(tmp_path / "cache")
+    base = cls(**base_params)
+    reference = base.set_params(memory=cache).fit_transform([key_clip])  # stored under the base setting
+
+    def differs(a, b):
+        return a.shape != b.shape or not np.array_equal(a, b, equal_nan=True)
+
+    for name in sorted(set(changes) | (params & (set(_SAME_RESULT) | set(_ROUNDING)))):
+        value = {**_SAME_RESULT, **_ROUNDING, **changes}[name]
+        other = clone(base).set_params(**{name: value})
+        served = other.fit_transform([key_clip])  # through the cache that holds the base setting's features
+        fresh = other.set_params(memory=None).fit_transform([key_clip]) if name in _ROUNDING else None
+        if name in changes and not differs(served, reference):  # one run per parameter; a second only to explain
+            fresh = other.set_params(memory=None).fit_transform([key_clip])
+            assert differs(fresh, reference), f"{name}={value!r} does not change the features: pick another value"
+            pytest.fail(f"{cls.__name__}: the features cached for {name}={base.get_params()[name]!r} were served for "
+                        f"{name}={value!r}: the cache key misses {name!r}")
+        if name in _SAME_RESULT:
+            np.testing.assert_array_equal(served, reference, err_msg=f"{name}={value!r} changes the features")
+        if fresh is not None:
+            np.testing.assert_array_equal(served, fresh, err_msg=f"{cls.__name__}: stale features for {name}")
 
 # -- progress ----------------------------------------------------------------------------------------------
 def test_verbose_progress_goes_to_stderr(capsys, tone, noise):

@@ -7,13 +7,13 @@ import sys
 import joblib
 import numpy as np
 import pytest
+from check_params import check_params
 from sklearn.base import clone
 from sklearn.decomposition import PCA
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
-from sklearn.utils.estimator_checks import estimator_checks_generator
 
 from genreclf.models import CNNClassifier, LSTMClassifier, MLPClassifier
 from genreclf.models.networks import MLP_PRESETS
@@ -28,19 +28,21 @@ TINY_CNN = CNNClassifier(filters=(4,), kernel_sizes=(2, 1), pool_sizes=(2, 1), p
                          dense_units=(8,), dropout=0.0, **TINY)
 TINY_LSTM = LSTMClassifier(units=(4,), dense_units=(), **TINY)
 
-# Each check listed here fails for a stated reason; everything else must pass.
+# Each check listed here fails for a stated reason, with the check's own assertion; everything else must pass.
 EXPECTED_FAILURES = {
     "check_sample_weight_equivalence_on_dense_data": (
         "minibatch SGD: a weight of 2 is not the same as a duplicated row (different batches, different updates), "
-        "and a zero weight still changes batch composition, so predictions differ"),
+        "and a zero weight still changes batch composition, so predictions differ", AssertionError),
 }
 
 # Speed: each check fits a fresh Keras network (~1-2 s of graph tracing each), and the full suite is ~80 fits per
 # estimator. Everything sklearn-facing (validation, labels, weights, fit/predict, pickling) is BaseKerasClassifier
-# code, run through the *whole* suite with the MLP. For the CNN and LSTM, the checks that go through their own code
-# (constructor and parameters, reshaping 2-D rows, their networks learning, pickling their layers, batch
-# independence of their predictions) always run; their other checks repeat the MLP's code path and are marked
-# `slow` (run them with `pytest -m slow tests/models/test_classifiers.py`).
+# code, run through the *whole* suite with the MLP. What a subclass adds is its constructor (parameters) and two
+# hooks, `_to_network` (reshaping the float32 rows the base class validated) and `_build_network`. So for the CNN
+# and LSTM only the checks that go through their own code run: constructor and parameters, reshaping 2-D rows of
+# one sample or one feature, their networks learning, pickling their layers, batch independence of their
+# predictions. Their other checks would repeat the MLP's code path and are not generated; their determinism under
+# random_state and their row-order independence are tested below for all three classes.
 SUBCLASS_CHECKS = {
     "check_estimator_cloneable", "check_estimator_repr", "check_no_attributes_set_in_init",
     "check_parameters_default_constructible", "check_get_params_invariance", "check_set_params",
@@ -50,30 +52,12 @@ SUBCLASS_CHECKS = {
 }  # by check id: the read-only-memmap variants of check_classifiers_train/pickle test shared input handling
 
 
-def _check_name(check):
-    return getattr(check, "func", check).__name__
+def _expected_failures(estimator):
+    return EXPECTED_FAILURES
 
 
-def _check_id(check):
-    keywords = getattr(check, "keywords", {})
-    return _check_name(check) + (f"({','.join(f'{k}={v}' for k, v in keywords.items())})" if keywords else "")
-
-
-def _suite(estimator, subset=None):
-    """(estimator, check) params of sklearn's suite; checks outside ``subset`` get the ``slow`` mark."""
-    params = []
-    for item in estimator_checks_generator(estimator, legacy=True, expected_failed_checks=EXPECTED_FAILURES,
-                                           mark="xfail"):
-        values, marks = (item.values, list(item.marks)) if hasattr(item, "values") else (item, [])
-        est, check = values
-        if subset is not None and _check_id(check) not in subset:
-            marks.append(pytest.mark.slow)
-        params.append(pytest.param(est, check, marks=marks, id=f"{type(est).__name__}-{_check_id(check)}"))
-    return params
-
-
-@pytest.mark.parametrize("estimator, check", _suite(TINY_MLP) + _suite(TINY_CNN, SUBCLASS_CHECKS)
-                         + _suite(TINY_LSTM, SUBCLASS_CHECKS))
+@pytest.mark.parametrize("estimator, check", check_params([TINY_MLP], _expected_failures) + check_params(
+    [TINY_CNN, TINY_LSTM], _expected_failures, select=lambda est, check: check in SUBCLASS_CHECKS))
 def test_sklearn_compatible(estimator, check):
     check(estimator)
 

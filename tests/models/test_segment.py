@@ -180,6 +180,30 @@ def test_reject_option_returns_fallback_under_the_threshold():
     assert clf.set_params(threshold=0.0).fit(X, y).predict(X_new).tolist() == ["jazz", "jazz", "rock", "rock"]
 
 
+class _RowProba(ClassifierMixin, BaseEstimator):
+    """A 'model' whose class probabilities are the rows of X (fit only learns the classes)."""
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict_proba(self, X):
+        return np.asarray(X, dtype=float)
+
+
+def test_reject_option_keeps_a_top_probability_equal_to_the_threshold():
+    """The rule is "under the threshold": a top probability exactly at it is kept, the next float under it is not
+    (0.75, 0.5 and 1.0 are exact in binary floating point)."""
+    under = np.nextafter(0.75, 0)
+    X = np.array([[0.75, 0.25], [0.25, 0.75], [under, 1 - under], [0.5, 0.5], [1.0, 0.0]])
+    clf = RejectOptionClassifier(_RowProba(), threshold=0.75).fit(X, ["jazz", "rock", "jazz", "rock", "jazz"])
+    assert clf.rejected(X).tolist() == [False, False, True, True, False]
+    assert clf.predict(X).tolist() == ["jazz", "rock", "unknown", "unknown", "jazz"]
+    assert clf.decide(X).tolist() == clf.predict(X).tolist()
+    assert clf.set_params(threshold=0.5).predict(X).tolist() == ["jazz", "rock", "jazz", "jazz", "jazz"]
+    assert clf.set_params(threshold=1.0).rejected(X).tolist() == [True, True, True, True, False]
+
+
 def test_reject_option_fallback_types():
     X, y = _two_genres()
     X_new = np.array([[0.0], [3.0]])

@@ -119,19 +119,20 @@ def test_what_cannot_be_wrapped_is_refused_by_name():
 
 
 def _checked_wrappers():
-    """Tiny seeded wrappers of both kinds for scikit-learn's own checks (each check fits fresh ones)."""
+    """Tiny seeded wrappers of both kinds for scikit-learn's own checks (each check fits fresh ones). Two epochs
+    at a learning rate of 0.05 pass every check, and Keras' per-epoch overhead is most of a fit's time here."""
     tiny = {"hidden_units": (8,), "dropout": 0.0}
     wrappers = [KerasWrapperClassifier(keras.wrappers.SKLearnClassifier(
         model=build_mlp, model_kwargs={**tiny, "compile_kwargs": {"optimizer": keras.optimizers.Adam(0.05),
                                                                   "loss": "categorical_crossentropy"}},
-        fit_kwargs={"epochs": 5, "batch_size": 32, "verbose": 0}), random_state=0)]
+        fit_kwargs={"epochs": 2, "batch_size": 32, "verbose": 0}), random_state=0)]
     try:
         from scikeras.wrappers import KerasClassifier
     except ImportError:  # the scikeras extra is not installed: Keras' own wrapper is still checked
         return wrappers
     return wrappers + [KerasWrapperClassifier(KerasClassifier(
         model=build_mlp, model__hidden_units=(8,), model__dropout=0.0, loss="sparse_categorical_crossentropy",
-        optimizer="adam", optimizer__learning_rate=0.05, epochs=5, batch_size=32, verbose=0, random_state=0))]
+        optimizer="adam", optimizer__learning_rate=0.05, epochs=2, batch_size=32, verbose=0, random_state=0))]
 
 
 @parametrize_with_checks(_checked_wrappers())
