@@ -25,7 +25,7 @@ __all__ = ["GenreclfVersionWarning", "VersionStampMixin", "save_model", "load_mo
 TRUSTED_TYPES = (
     # genreclf's estimators (its Keras classifiers load their network in Keras' safe mode)
     "genreclf.baselines.EncodedLabelClassifier", "genreclf.baselines.GTZANTableTransformer",
-    "genreclf.baselines.RBFSVC",
+    "genreclf.baselines.RBFSVC", "genreclf.baselines.WideTablePCA",
     "genreclf.features.gtzan.GTZANFeatures", "genreclf.features.spectral.MFCCTransformer",
     "genreclf.features.spectral.MelSpectrogramTransformer", "genreclf.features.spectral.ChromaTransformer",
     "genreclf.features.spectral.SpectralTransformer", "genreclf.features.spectral.TempoTransformer",

@@ -94,8 +94,17 @@ def _check_scoring(scoring):
 
 
 # ------------------------------------------------------------------------------------------------ estimators
+class _Models(dict):
+    """``{name: (estimator, param_grid)}``, and ``descriptions``: ``{name: one line}`` of the presets among them."""
+
+    def __init__(self, entries=(), descriptions=None):
+        super().__init__(entries)
+        self.descriptions = dict(descriptions or {})
+
+
 def _resolve_estimators(estimators, random_state):
-    """{name: (estimator, param_grid)} from a dict, a list of names/estimators, or one estimator."""
+    """{name: (estimator, param_grid)} from a dict, a list of names/estimators, or one estimator (a
+    :class:`_Models`, with the descriptions of the presets that are still the objects make_baselines built)."""
     from .baselines import make_baselines
 
     if estimators is None:
@@ -105,6 +114,8 @@ def _resolve_estimators(estimators, random_state):
     if hasattr(estimators, "fit"):
         estimators = {type(estimators).__name__: estimators}
     grids = dict(getattr(estimators, "param_grids", {}))  # a Baselines dict knows how to tune its models
+    built = getattr(estimators, "built", lambda name: False)
+    descriptions = {k: v for k, v in getattr(estimators, "descriptions", {}).items() if built(k)}
     if not isinstance(estimators, dict):
         items = list(estimators)
         names = [e for e in items if isinstance(e, str)]
@@ -114,6 +125,7 @@ def _resolve_estimators(estimators, random_state):
             if isinstance(e, str):
                 estimators[e] = resolved[e]
                 grids[e] = resolved.param_grids[e]
+                descriptions[e] = resolved.descriptions[e]
             elif hasattr(e, "fit"):
                 name = type(e).__name__
                 k, n = name, 2
@@ -139,7 +151,32 @@ def _resolve_estimators(estimators, random_state):
             raise TypeError(f"estimators[{name!r}] ({type(est).__name__}) is not a classifier: scikit-learn's tags "
                             "do not say estimator_type='classifier'")
         out[str(name)] = (est, dict(grid or {}))
-    return out
+    return _Models(out, {str(k): v for k, v in descriptions.items()})
+
+
+def _described(name, est, models, n_features, n_samples=None):
+    """The leaderboard's ``description`` of a model: what it is (a preset's own line, else its steps) and what it
+    saw of ``n_samples`` training rows of ``n_features`` columns (a :class:`~genreclf.baselines.WideTablePCA` in
+    it may reduce them)."""
+    from .baselines import WideTablePCA
+
+    what = getattr(models, "descriptions", {}).get(name)
+    if what is None:
+        steps = getattr(est, "steps", None)
+        what = " → ".join(type(step).__name__ for _, step in steps) if steps else type(est).__name__
+    if n_features is None:
+        return what
+    if isinstance(n_features, tuple):  # frames
+        return f"{what}; saw frames of {n_features[1]} coefficients"
+    todo, seen = [est], f"all {n_features} columns"
+    while todo:
+        part = todo.pop()
+        if isinstance(part, WideTablePCA):
+            seen = part.describe(n_features, n_samples)
+            break
+        todo += [e for _, e in getattr(part, "estimators", [])] + [step for _, step in getattr(part, "steps", [])]
+        todo += [part.estimator] if hasattr(part, "estimator") else []
+    return f"{what}; saw {seen}"
 
 
 # --------------------------------------------------------------------------------------------------- splits
@@ -811,7 +848,10 @@ def benchmark(estimators=None, X=None, y=None, *, groups=None, cv=10, protocol=N
         chosen parameters inside the search: on the inner folds, or on the valid tracks of ``"filtered"``; per
         row, so per segment for segment rows; mean over splits; NaN for a model fit as given, without a grid or
         with ``tune=False``), ``error`` (None, or why the model failed: ``"split 3: ValueError: ..."``; its scores are
-        then NaN, and every other model's row is kept).
+        then NaN, and every other model's row is kept), ``description`` (what the model is — a preset's line
+        from :func:`~genreclf.baselines.make_baselines`, else its steps — and what it saw of the table: ``"...;
+        saw all 57 columns"``, or for a wide table such as musicnn's ``"...; saw standardized, then its first 128
+        principal components of 3412 columns"``, see :class:`~genreclf.baselines.WideTablePCA`).
 
         Pick *the model* on ``tune_accuracy`` too, not on the test scores beside it: choosing the best of
         several rows by their test accuracy is a selection on the test tracks, and it flatters the winner.
@@ -921,7 +961,7 @@ def benchmark(estimators=None, X=None, y=None, *, groups=None, cv=10, protocol=N
              for i, (train, test) in enumerate(splits)]
     results = _run_fits(calls, fold_results, n_jobs, verbose)
     boards = [_leaderboard(plans, models_of[feature], [r for r in results if r["features"] == feature], y, groups,
-                           segmented, metrics, n_bootstrap, random_state, feature)
+                           segmented, metrics, n_bootstrap, random_state, feature, values=data[feature])
               for feature in data if models_of[feature]]
     board = boards[0] if features is None else _joined(boards, metrics)
     board.attrs["fits_reused"] = (sum(r["reused"] for r in results), len(results))
@@ -1044,7 +1084,7 @@ def _models_for(models, feature, values, transformer):
     from .features.gtzan import GTZAN_COLUMNS
     from .models import SegmentClassifier
 
-    out = {}
+    out = _Models((), getattr(models, "descriptions", {}))
     for name, (est, grid) in models.items():
         if values.ndim == 3 and _takes_frames(est):
             segments = _segments_of(transformer, values.shape[1])
@@ -1113,17 +1153,23 @@ def _plan_splits(protocols, cv, X, y, groups, segmented, models, tune, inner_cv,
     return plans
 
 
-def _leaderboard(plans, models, results, y, groups, segmented, metrics, n_bootstrap, random_state, features=None):
+def _leaderboard(plans, models, results, y, groups, segmented, metrics, n_bootstrap, random_state, features=None,
+                 values=None):
     """The leaderboard DataFrame: one row per model, protocol and level, best first; details in ``attrs`` (keyed
-    by ``(model, protocol)``, or ``(features, model, protocol)`` for a feature set)."""
+    by ``(model, protocol)``, or ``(features, model, protocol)`` for a feature set). ``values``: the models'
+    input, whose width the ``description`` column names."""
     import pandas as pd
+
+    shape = getattr(values, "shape", ())
+    n_features = shape[1] if len(shape) == 2 else tuple(shape[1:]) if len(shape) == 3 else None
 
     classes = np.unique(y)
     rng = np.random.default_rng(random_state)
     rows = []
     attrs = {"confusion": {}, "per_class": {}, "predictions": {}, "fold_scores": {}, "best_params": {},
              "tune_accuracy": {}, "errors": {}, "classes": classes.tolist()}
-    for _, label, _, _ in plans:
+    for _, label, splits, _ in plans:
+        n_train = min(len(train) for train, _ in splits)  # the fewest rows a model of this protocol was fitted on
         for name in models:
             mine = sorted((r for r in results if r["name"] == name and r["protocol"] == label),
                           key=lambda r: r["fold"])
@@ -1131,11 +1177,12 @@ def _leaderboard(plans, models, results, y, groups, segmented, metrics, n_bootst
             for level in (["segment", "track"] if segmented else ["clip"]):
                 shown = label if not segmented else f"{label}, {level}-level"
                 row = {"model": name, "protocol": shown, "level": level}
+                description = _described(name, models[name][0], models, n_features, n_train)
                 if features is not None:
                     row = {"features": features, **row}
                 key = (name, shown) if features is None else (features, name, shown)
                 if failed:  # a row that says why, and no scores from the folds that did fit
-                    rows.append(_failed_row(row, mine, failed, metrics))
+                    rows.append(dict(_failed_row(row, mine, failed, metrics), description=description))
                     attrs["errors"][key] = [(r["fold"], r["error"], r.get("traceback")) for r in failed]
                     continue
                 folds, std, spread, predictions, _ = _aggregate(mine, y, groups, metrics, classes, level,
@@ -1151,7 +1198,8 @@ def _leaderboard(plans, models, results, y, groups, segmented, metrics, n_bootst
                 tuned = [r["tune_accuracy"] for r in mine]
                 row.update(n_splits=len(mine), n_test=len(predictions), spread=spread,
                            best_params=_most_common(chosen),
-                           tune_accuracy=float(np.mean(tuned)) if not np.isnan(tuned).any() else np.nan, error=None)
+                           tune_accuracy=float(np.mean(tuned)) if not np.isnan(tuned).any() else np.nan, error=None,
+                           description=description)
                 rows.append(row)
                 attrs["confusion"][key] = _confusion(predictions, classes)
                 attrs["per_class"][key] = _per_class(predictions, classes)

@@ -78,6 +78,23 @@ def test_cv_leaderboard_columns_and_details(small):
     assert board.attrs["classes"] == sorted(set(y))
 
 
+def test_the_description_says_what_each_model_saw():
+    """A preset's own line, then what it saw: a wide table reduced by the presets that reduce it, all columns for
+    the others; a user's model is named by its steps; a preset replaced in the dict loses the preset's line."""
+    rng = np.random.default_rng(0)
+    y = np.repeat([f"genre{c}" for c in range(3)], 20)
+    X = rng.normal(size=(60, 300)) + (np.arange(60) // 20)[:, None] * 0.3
+    presets = make_baselines(["svc", "xgboost", "knn"])
+    presets["knn"] = make_pipeline(StandardScaler(), LogisticRegression())
+    board = benchmark(presets, X, y, cv=2, tune=False, n_jobs=1).set_index("model")["description"]
+    assert board["svc"] == (presets.descriptions["svc"] + "; saw standardized, then its first 30 principal "
+                            "components of 300 columns")   # 128 asked, 30 training rows
+    assert board["xgboost"].endswith("; saw standardized, then its first 30 principal components of 300 columns")
+    assert board["knn"] == "StandardScaler → LogisticRegression; saw all 300 columns"
+    narrow = benchmark(["svc"], X[:, :57], y, cv=2, tune=False, n_jobs=1)["description"].tolist()
+    assert narrow == [presets.descriptions["svc"] + "; saw all 57 columns"]
+
+
 def test_cv_is_reproducible_and_seeded(small):
     X, y, _ = small
     a = benchmark({"lr": _lr()}, X, y, cv=3, random_state=1)
