@@ -182,6 +182,11 @@ def _cmd_benchmark(args):
             print(f"  {shown}: {models}")
     print("\naccuracy and macro-F1 in %, mean ± std over folds, or ± bootstrap standard error for the single "
           "artist-filtered split; log loss as is (lower is better)")
+    reduced = _reductions(board)
+    if reduced:
+        print("models that saw less than the whole table (the description column of --out):")
+        for line in reduced:
+            print(f"  {line}")
     if not args.quiet:
         reused, fits = board.attrs["fits_reused"]
         again = f"; {reused} of {fits} fits read back from the cache of an earlier run" if reused else ""
@@ -191,6 +196,17 @@ def _cmd_benchmark(args):
     if args.report:
         _write_report(board, args.report, data.source)
     return _failures(board, "written to " + args.out if args.out else "printed")
+
+
+def _reductions(board):
+    """``"musicnn · svc: saw standardized, then its first 128 principal components of 3412 columns"`` for every
+    model that did not see all the columns of its feature set (a wide table reduced by WideTablePCA)."""
+    lines = []
+    for row in board.drop_duplicates([c for c in ("features", "model") if c in board.columns]).itertuples():
+        seen = str(getattr(row, "description", "")).rpartition("; saw ")[2]
+        if seen and not seen.startswith("all "):
+            lines.append(f"{_name(row)}: saw {seen}")
+    return lines
 
 
 def _failures(board, kept):

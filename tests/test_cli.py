@@ -138,6 +138,23 @@ def test_usage_and_path_errors_are_one_line(capsys, argv, status, match):
     assert re.search(match, _one_error_line(err, got, status)), err
 
 
+def test_benchmark_of_a_wide_table_says_what_the_reduced_models_saw(capsys, tmp_path):
+    """A table of 300 columns (wider than WIDE_TABLE): svc sees its principal components and the output says so in
+    one line; knn sees every column and is not listed; --out keeps the description of both."""
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(rng.normal(size=(60, 300)), columns=[f"f{i}" for i in range(300)])
+    df["label"] = np.repeat(["x", "y", "z"], 20)
+    path, out_csv = tmp_path / "wide.csv", tmp_path / "board.csv"
+    df.to_csv(path, index=False)
+    status, out, err = _run(capsys, "benchmark", "--data", str(path), "--models", "svc,knn", "--cv", "2",
+                            "--protocol", "cv", "--no-tune", "--quiet", "--out", str(out_csv))
+    assert status == 0, err
+    listed = out.split("models that saw less than the whole table (the description column of --out):\n")[1]
+    assert listed.splitlines() == ["  svc: saw standardized, then its first 30 principal components of 300 columns"]
+    described = pd.read_csv(out_csv).set_index("model")["description"]
+    assert described["knn"].endswith("; saw all 300 columns") and "30 principal components" in described["svc"]
+
+
 def test_bad_csv_is_one_line(capsys, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_bytes(b"\x00\x01 not, a\n\xff\xfe table")
