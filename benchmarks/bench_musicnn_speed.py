@@ -3,6 +3,7 @@
     python benchmarks/bench_musicnn_speed.py --reference-python REF_VENV/bin/python          # everything
     python benchmarks/bench_musicnn_speed.py --reference-python REF_VENV/bin/python --skip-fit-1000
     python benchmarks/bench_musicnn_speed.py --skip-cli                              # (a) to (a3), a few minutes
+    python benchmarks/bench_musicnn_speed.py --skip-paired --unreduced               # (d) also without WideTablePCA
 
 (everything: about 25 minutes on 2 quiet cores, half of it (d)'s fits on 1000 rows; 10 without them).
 ``REF_VENV`` is an environment that runs the original musicnn 0.1.0 code (see
@@ -341,8 +342,11 @@ def run_cli(args, home, log):
 
 
 # -- (d) model fitting on 1000 rows ------------------------------------------------------------------------
-def fit_1000(clips_folder, home, noise=0.1):
-    """Seconds of the CLI's model fits on 1000 rows: {feature set: seconds}."""
+def fit_1000(clips_folder, home, noise=0.1, unreduced=False):
+    """Seconds of the CLI's model fits on 1000 rows: {feature set: seconds}. ``unreduced``: also the musicnn fits
+    of the presets without their WideTablePCA step (what they cost before it), in the same run."""
+    from sklearn.base import clone
+
     from genreclf.baselines import make_baselines
     from genreclf.cli import DEFAULT_MODELS
     from genreclf.datasets import load_audio_folder, load_gtzan_features
@@ -361,9 +365,15 @@ def fit_1000(clips_folder, home, noise=0.1):
     out = {}
     # the default's first 400 columns are the penultimate's mean and std, unit by unit: [0:400:2] is the earlier
     # default (layer="penultimate", summary="mean"), 200 columns
-    for name, X in (("gtzan", np.asarray(gtzan.data)), ("musicnn", stand_in),
-                    ("musicnn, earlier default", stand_in[:, 0:400:2])):
+    runs = [("gtzan", np.asarray(gtzan.data)), ("musicnn", stand_in),
+            ("musicnn, earlier default", stand_in[:, 0:400:2])]
+    if unreduced:
+        runs.append(("musicnn, without WideTablePCA", stand_in))
+    for name, X in runs:
         chosen = _models_for(models, name.split(",")[0], X, None)  # the models benchmark(features=...) gives it
+        if name.endswith("without WideTablePCA"):
+            chosen = {k: (clone(est).set_params(reduce="passthrough") if "reduce" in getattr(est, "named_steps", {})
+                          else est, grid) for k, (est, grid) in chosen.items()}
         t = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -371,10 +381,13 @@ def fit_1000(clips_folder, home, noise=0.1):
         out[name] = time.perf_counter() - t
         print(f"    fitting on 1000 rows, {name} ({X.shape[1]} columns; {len(chosen)} models: {', '.join(chosen)}): "
               f"{out[name]:.0f} s ({load()})", flush=True)
+    if unreduced:
+        ratio = out["musicnn, without WideTablePCA"] / out["musicnn"]
+        print(f"    WideTablePCA in svc and xgboost: the musicnn fits {ratio:.1f}x as fast", flush=True)
     return out
 
 
-def cli_runs(paths, skip_fit):
+def cli_runs(paths, skip_fit, unreduced=False):
     tmp = Path(tempfile.mkdtemp(prefix="genreclf_speed_"))
     try:
         link_clips(paths, tmp / "clips")
@@ -400,7 +413,7 @@ def cli_runs(paths, skip_fit):
               f"warm run: {warm / len(paths):.2f} s per clip -> {1000 * warm / len(paths) / 60:.1f} min for 1000 clips",
               flush=True)
         if not skip_fit:
-            fits = fit_1000(tmp / "clips", tmp / "home")
+            fits = fit_1000(tmp / "clips", tmp / "home", unreduced=unreduced)
             fit = fits["gtzan"] + fits["musicnn"]
             cold_1000, warm_1000 = 1000 * extract + fit, 1000 * warm / len(paths)
             print(f"    1000 clips: extraction {1000 * extract / 60:.1f} min + fitting {fit / 60:.1f} min = "
@@ -482,6 +495,8 @@ def main(argv=None):
     parser.add_argument("--stage-clips", type=int, default=20)
     parser.add_argument("--skip-cli", action="store_true", help="skip (b), (c) and (d)")
     parser.add_argument("--skip-fit-1000", action="store_true", help="skip (d)'s fits on 1000 rows")
+    parser.add_argument("--unreduced", action="store_true",
+                        help="(d): also fit musicnn's models without their WideTablePCA step (before/after)")
     parser.add_argument("--bf16", action="store_true", help="(e): time the network under mixed_bfloat16")
     parser.add_argument("--rounds", type=int, default=3, help="(a2): rounds of the four settings, in turn")
     parser.add_argument("--paired-clips", type=int, default=8, help="(a2): clips of the network-alone runs")
@@ -511,7 +526,7 @@ def main(argv=None):
     print("\n(a3) each feature set of genreclf benchmark, extracted as it does (extract_feature_sets, n_jobs=-1):")
     set_costs(paths, args.stage_clips)
     if not args.skip_cli:
-        cli_runs(paths, args.skip_fit_1000)
+        cli_runs(paths, args.skip_fit_1000, args.unreduced)
     if args.bf16:
         bf16(paths[:7], gflop)
 

@@ -34,6 +34,6 @@ def check_params(estimators, expected_failures=None, *, select=None, marks=()):
             if check_name(check) in failures:
                 reason, raises = failures[check_name(check)]
                 extra.append(pytest.mark.xfail(strict=True, raises=raises, reason=reason))
-            name = re.sub(r"\s", "", repr(est))
+            name = re.sub(r"at0x[0-9a-f]+", "", re.sub(r"\s", "", repr(est)))  # ids alike in every process
             params.append(pytest.param(est, check, marks=extra, id=f"{name}-{check_id(check)}"))
     return params

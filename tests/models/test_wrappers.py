@@ -2,10 +2,10 @@
 import joblib
 import numpy as np
 import pytest
+from check_params import check_params
 from sklearn.base import is_classifier
 from sklearn.model_selection import StratifiedKFold, check_cv
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from genreclf import benchmark
 from genreclf.models import KerasWrapperClassifier, SegmentClassifier, as_classifier, build_mlp
@@ -135,8 +135,8 @@ def _checked_wrappers():
         optimizer="adam", optimizer__learning_rate=0.05, epochs=2, batch_size=32, verbose=0, random_state=0))]
 
 
-@parametrize_with_checks(_checked_wrappers())
-def test_sklearn_compatible(estimator, check):
+@pytest.mark.parametrize("estimator, check", check_params(_checked_wrappers()))  # ids without object addresses,
+def test_sklearn_compatible(estimator, check):                                   # alike in every xdist worker
     check(estimator)
 
 
