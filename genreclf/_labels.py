@@ -70,37 +70,45 @@ def lower_or_drop(param, keep_hint):
 
 
 def members_needed(estimator, param_grid=None, n_folds=None):
-    """``[(needed, because, per_class)]``: what fitting ``estimator`` asks of the training rows.
+    """``[(needed, because, of)]``: what fitting ``estimator`` asks of the training rows, where ``of`` says whose
+    count must reach ``needed``: ``"each"`` class's, ``"all"`` the rows', or the ``"largest"`` class's.
 
-    The folds of a search (each class in every fold), the internal folds of a calibrated classifier (scikit-learn's
-    ``CalibratedClassifierCV``, 5 unless set), and the neighbours of a KNN (rows in all, not per class); a value of
+    The folds of a search (each class in every fold); the internal folds of a calibrated classifier (scikit-learn's
+    ``CalibratedClassifierCV``, 5 unless set): two rows of each class, so that each class is in every training fold
+    of its stratified folds, and as many rows as folds in the largest class, or ``StratifiedKFold`` refuses (as
+    scikit-learn fits it: a smaller class only warns); the neighbours of a KNN (rows in all). A value of
     ``param_grid`` counts at its largest.
     """
     params = estimator.get_params(deep=True) if hasattr(estimator, "get_params") else {}
     needs = []
     if n_folds:
-        needs.append((int(n_folds), f"the {n_folds} folds of the hyper-parameter search", True))
+        needs.append((int(n_folds), f"the {n_folds} folds of the hyper-parameter search", "each"))
     for key, value in params.items():
         prefix, _, name = key.rpartition("__")
         owner = params.get(prefix) if prefix else estimator
         candidates = [value, *(param_grid or {}).get(key, [])]
         if name == "n_neighbors":
             k = max(int(v) for v in candidates if isinstance(v, (int, np.integer)))
-            needs.append((k, f"the {k} neighbours of the KNN", False))
+            needs.append((k, f"the {k} neighbours of the KNN", "all"))
         elif name == "cv" and type(owner).__name__ == "CalibratedClassifierCV" and (value is None or
                                                                                     isinstance(value, int)):
             k = 5 if value is None else int(value)
-            needs.append((k, f"the {k} internal folds of the calibrated classifier", True))
+            needs.append((2, f"the 2 that the {k} internal folds of the calibrated classifier need to hold the class "
+                             "in each of their training folds", "each"))
+            needs.append((k, f"the {k} internal folds of the calibrated classifier", "largest"))
     return needs
 
 
 def check_training(estimator, y, *, where, param_grid=None, n_folds=None, what="clips"):
     """Every rule of this module for fitting ``estimator`` on labels ``y`` (see :func:`members_needed`)."""
     classes, counts = check_classes(y, where=where, what=what)
-    for needed, because, per_class in members_needed(estimator, param_grid, n_folds):
-        if per_class:
+    for needed, because, of in members_needed(estimator, param_grid, n_folds):
+        if of == "each":
             check_members(y, needed, where=where, what=what, because=because,
                           fix=lambda worst, n: f"add {what} of {worst!r}, or leave the class out")
-        elif counts.sum() < needed:
+        elif of == "all" and counts.sum() < needed:
             raise ValueError(f"{where}: {counts.sum()} {what} in all, fewer than {because}: add {what}, or use "
                              "another model")
+        elif of == "largest" and counts.max() < needed:
+            raise ValueError(f"{where}: the largest class has only {counts.max()} {what}, fewer than {because}: add "
+                             f"{what}, or use another model")

@@ -351,15 +351,18 @@ def _check_models_fit(models, where, train, X, y, groups, tune, inner):
                 fold_counts = ("a training fold of its search", classes, counts.min(axis=0))
             parts.append(fold_counts)
         for part, classes, counts in parts:
-            for needed, because, per_class in needs:
-                have = counts.min() if per_class else counts.sum()
+            for needed, because, of in needs:
+                have = {"each": counts.min(), "all": counts.sum(), "largest": counts.max()}[of]
                 if have >= needed:
                     continue
                 fewer = "" if where.startswith("artist-filtered") else "use fewer folds, "
-                if per_class:
+                if of == "each":
                     worst = classes.tolist()[int(np.argmin(counts))]
                     short = f"class {worst!r} has only {have} rows in {part}"
                     fix = f"add clips of {worst!r}, {fewer}or leave {name!r} out"
+                elif of == "largest":
+                    short = f"its largest class has only {have} rows in {part}"
+                    fix = f"add clips, {fewer}or leave {name!r} out"
                 else:
                     short = f"{part} holds only {have} rows"
                     fix = f"add clips, {fewer}or leave {name!r} out"
@@ -881,8 +884,9 @@ def benchmark(estimators=None, X=None, y=None, *, groups=None, cv=10, protocol=N
     ------
     ValueError
         Before any fit or feature extraction: labels, groups or splits that cannot work, or a model that cannot be
-        fitted on some training part or training fold of its search (a class smaller than its calibration's
-        internal folds, fewer rows than a KNN's neighbours); the message names the model, the class and the fix.
+        fitted on some training part or training fold of its search (a class of one row, or a largest class
+        smaller than its calibration's internal folds, where scikit-learn would fail; fewer rows than a KNN's
+        neighbours); the message names the model, the class and the fix.
         A model that fails later anyway is a row with its ``error``, not an exception.
 
     Examples

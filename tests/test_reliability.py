@@ -824,10 +824,39 @@ def test_a_channels_last_array_says_so(tone):
     np.testing.assert_array_equal(make_mfcc().fit_transform([stereo.T]), make_mfcc().fit_transform([tone]))
 
 
+@pytest.mark.parametrize("counts", [(1, 6), (2, 6), (3, 6), (4, 4), (5, 2)])
+def test_the_calibration_rule_refuses_what_scikit_learn_cannot_fit_and_no_more(counts):
+    """The pre-check of the calibrated svc, against scikit-learn fitting it: 2 rows of each class (each in every
+    internal training fold) and 5 in the largest (StratifiedKFold's own limit); a smaller class only warns."""
+    from genreclf._labels import check_training
+    from genreclf.baselines import make_baselines
+
+    rng = np.random.default_rng(0)
+    y = np.repeat(["blues", "metal"], counts)
+    X = rng.normal(size=(len(y), 4)) + (y == "metal")[:, None]
+    svc = make_baselines(["svc"])["svc"]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)   # "The least populated class in y has only 3 members"
+            svc.fit(X, y)
+        fits = True
+    except ValueError:
+        fits = False
+    try:
+        check_training(svc, y, where="train")
+        allowed = True
+    except ValueError:
+        allowed = False
+    assert (fits, allowed) == ((True, True) if min(counts) >= 2 and max(counts) >= 5 else (False, False))
+
+
 @pytest.mark.parametrize("model, folders, match", [
     ("naive_bayes", {"blues": 3}, r"only one class, 'blues' \(3 clips\)"),
     ("knn", {"blues": 2, "metal": 2}, r"4 clips in all, fewer than the 10 neighbours of the KNN"),
-    ("svc", {"blues": 3, "metal": 6}, r"class 'blues' has only 3 clips, fewer than the 5 internal folds"),
+    ("svc", {"blues": 1, "metal": 6}, r"class 'blues' has only 1 clips, fewer than the 2 that the 5 internal folds "
+                                      r"of the calibrated classifier need"),
+    ("svc", {"blues": 3, "metal": 4}, r"the largest class has only 4 clips, fewer than the 5 internal folds of the "
+                                      r"calibrated classifier"),
 ])
 def test_train_refuses_too_few_classes_or_clips_at_train_time(model, folders, match, tmp_path, capsys):
     from genreclf.cli import main
