@@ -69,14 +69,15 @@ def lower_or_drop(param, keep_hint):
     return fix
 
 
-def members_needed(estimator, param_grid=None, n_folds=None):
+def members_needed(estimator, param_grid=None, n_folds=None, n_classes=None):
     """``[(needed, because, of)]``: what fitting ``estimator`` asks of the training rows, where ``of`` says whose
     count must reach ``needed``: ``"each"`` class's, ``"all"`` the rows', or the ``"largest"`` class's.
 
     The folds of a search (each class in every fold); the internal folds of a calibrated classifier (scikit-learn's
-    ``CalibratedClassifierCV``, 5 unless set): two rows of each class, so that each class is in every training fold
-    of its stratified folds, and as many rows as folds in the largest class, or ``StratifiedKFold`` refuses (as
-    scikit-learn fits it: a smaller class only warns); the neighbours of a KNN (rows in all). A value of
+    ``CalibratedClassifierCV``, 5 unless set): as many rows as folds in the largest class, or ``StratifiedKFold``
+    refuses, and, with ``n_classes`` of 3 or fewer (or unknown), two rows of each class, so that no training fold
+    of the calibration is left with fewer than 3 classes, which scikit-learn cannot calibrate (with more classes
+    a class of one row only warns, as scikit-learn fits it); the neighbours of a KNN (rows in all). A value of
     ``param_grid`` counts at its largest.
     """
     params = estimator.get_params(deep=True) if hasattr(estimator, "get_params") else {}
@@ -93,8 +94,9 @@ def members_needed(estimator, param_grid=None, n_folds=None):
         elif name == "cv" and type(owner).__name__ == "CalibratedClassifierCV" and (value is None or
                                                                                     isinstance(value, int)):
             k = 5 if value is None else int(value)
-            needs.append((2, f"the 2 that the {k} internal folds of the calibrated classifier need to hold the class "
-                             "in each of their training folds", "each"))
+            if n_classes is None or n_classes <= 3:
+                needs.append((2, f"the 2 that the {k} internal folds of the calibrated classifier need to hold the "
+                                 "class in each of their training folds (with 3 classes or fewer)", "each"))
             needs.append((k, f"the {k} internal folds of the calibrated classifier", "largest"))
     return needs
 
@@ -102,7 +104,7 @@ def members_needed(estimator, param_grid=None, n_folds=None):
 def check_training(estimator, y, *, where, param_grid=None, n_folds=None, what="clips"):
     """Every rule of this module for fitting ``estimator`` on labels ``y`` (see :func:`members_needed`)."""
     classes, counts = check_classes(y, where=where, what=what)
-    for needed, because, of in members_needed(estimator, param_grid, n_folds):
+    for needed, because, of in members_needed(estimator, param_grid, n_folds, n_classes=len(classes)):
         if of == "each":
             check_members(y, needed, where=where, what=what, because=because,
                           fix=lambda worst, n: f"add {what} of {worst!r}, or leave the class out")

@@ -258,7 +258,7 @@ class GTZANTableTransformer(TransformerMixin, BaseEstimator):
 
 
 # ------------------------------------------------------------------------------------------- wide tables
-#: Tables wider than this are wide: the presets that need it (svc, random_forest, xgboost) first reduce them with
+#: Tables wider than this are wide: the presets that need it (svc, xgboost) first reduce them with
 #: :class:`WideTablePCA`. The GTZAN table (57 columns, 65 engineered) and musicnn's 50 tags are narrow; musicnn's
 #: embedding (3,412 columns) and ``gtzan+musicnn`` are wide.
 WIDE_TABLE = 256
@@ -267,8 +267,8 @@ WIDE_TABLE = 256
 class WideTablePCA(TransformerMixin, BaseEstimator):
     """Standardize a wide table and keep its first principal components; pass a narrow table through unchanged.
 
-    The presets of :func:`make_baselines` that pay for every column (the RBF kernel of ``svc``, the splits of
-    ``random_forest``, the histograms of ``xgboost``) start with it, so one preset fits both the 57 GTZAN columns,
+    The presets of :func:`make_baselines` that pay most for every column (the RBF kernel of ``svc``, the
+    histograms of ``xgboost``) start with it, so one preset fits both the 57 GTZAN columns,
     which it leaves alone, and the 3,412 columns of a musicnn embedding, which it reduces to ``n_components``. It
     is fitted on the training rows only, inside the pipeline, like any transformer.
 
@@ -605,8 +605,8 @@ def _build(name, random_state, n_threads):
         return (_pipe(("scale", StandardScaler()), ("clf", LogisticRegression(max_iter=5000))),
                 {"clf__C": [0.1, 1.0, 10.0]}, "standardized features, multinomial logistic regression")
     if name == "svc":
-        # a wide table: 128 components, 2.3x faster than the 3,412 musicnn columns and 55.9% on the valid
-        # development clips against 47.5% (benchmarks/bench_accuracy.py --protocol valid)
+        # a wide table: 128 components, 2.3x faster than the 3,412 musicnn columns, and 55.9% against 47.5% on the
+        # valid development clips when fitted on the train ones (docs/user-guide/benchmark-audio.md)
         return (_pipe(("scale", StandardScaler()), ("reduce", WideTablePCA(128, random_state=random_state)),
                       ("clf", _svc())),
                 {"clf__estimator__C": [1.0, 3.0, 10.0], "clf__estimator__gamma": ["scale", 0.01]},

@@ -339,7 +339,7 @@ def _check_models_fit(models, where, train, X, y, groups, tune, inner):
     fold_counts = None
     for name, (est, grid) in models.items():
         tuned = tune and bool(grid)
-        needs = members_needed(est, grid if tuned else None)
+        needs = members_needed(est, grid if tuned else None, n_classes=len(np.unique(ytr)))
         if not needs:
             continue
         parts = [("its training part", *np.unique(ytr, return_counts=True))]
