@@ -300,12 +300,11 @@ def unreadable_reason(path):
     >>> unreadable_reason(empty)
     'file is empty (0 bytes)'
     """
-    import soundfile as sf
 
     try:
         _check_exists(path)
         _check_complete(path)
-        with sf.SoundFile(os.fspath(path)) as f:
+        with _open(path) as f:
             _check_rate(f.samplerate)
             if f.frames == 0:
                 return "no audio frames"
@@ -332,11 +331,10 @@ def clip_length(path, *, sr=SR):
     >>> clip_length(path)
     22050
     """
-    import soundfile as sf
 
-    info = sf.info(os.fspath(path))
-    _check_rate(info.samplerate)
-    return int(round(info.frames * sr / info.samplerate))
+    with _open(path) as f:
+        _check_rate(f.samplerate)
+        return int(round(f.frames * sr / f.samplerate))
 
 
 class _Truncated(ValueError):
@@ -375,25 +373,40 @@ def _check_exists(path):
 
 
 def _read_file(path, offset, duration):
-    import soundfile as sf
 
     path = os.fspath(path)
     _check_exists(path)
     _check_complete(path)
-    with sf.SoundFile(path) as f:
+    with _open(path) as f:
         sr_native = f.samplerate
         _check_rate(sr_native)
         start = int(round(offset * sr_native))
         if start and start >= f.frames:
             raise ValueError(f"offset={offset} s is at or past the end of the file ({f.frames / sr_native:.3f} s)")
         frames = -1 if duration is None else int(round(duration * sr_native))
-        with quiet_stderr(DECODER_NOISE) if start else contextlib.nullcontext():
+        with quiet_stderr(DECODER_NOISE) if start or _is_mpeg(f) else contextlib.nullcontext():
             if start:
                 f.seek(start)
             y = f.read(frames=frames, dtype="float32", always_2d=True).T  # (channels, samples)
         expected = f.frames - start if frames < 0 else min(frames, f.frames - start)
         _check_decoded(y.shape[-1], expected, sr_native)
     return y, sr_native
+
+
+def _open(path):
+    """``soundfile.SoundFile(path)``, opened with mpg123's complaints about a frame kept off stderr: libsndfile
+    decodes an MP3 through to count its frames, and mpg123 prints ``error: part2_3_length ... too large`` on a
+    frame it then decodes anyway (other lines still reach stderr)."""
+    import soundfile as sf
+
+    with quiet_stderr(DECODER_NOISE):
+        return sf.SoundFile(os.fspath(path))
+
+
+def _is_mpeg(f):
+    """Whether the open ``soundfile.SoundFile`` is an MP3: mpg123 prints its complaints about a frame (``error:
+    part2_3_length ... too large``) on stderr while every sample decodes; the decoded count is checked instead."""
+    return f.format in ("MP3", "MPEG")
 
 
 def _check_decoded(decoded, declared, sr):
@@ -521,19 +534,19 @@ def iter_windows(path, duration, *, sr=SR):
     >>> [w.shape for w in iter_windows(path, 2.0, sr=22050)]
     [(44100,), (44100,)]
     """
-    import soundfile as sf
 
     if not duration > 0:
         raise ValueError(f"duration={duration!r} must be a positive number of seconds")
     try:
         _check_exists(path)
         _check_complete(path)
-        with sf.SoundFile(os.fspath(path)) as f:
+        with _open(path) as f:
             _check_rate(f.samplerate)
             size = int(round(duration * f.samplerate))
             decoded = 0
             while True:
-                block = f.read(frames=size, dtype="float32", always_2d=True).T  # (channels, samples)
+                with quiet_stderr(DECODER_NOISE) if _is_mpeg(f) else contextlib.nullcontext():
+                    block = f.read(frames=size, dtype="float32", always_2d=True).T  # (channels, samples)
                 decoded += block.shape[-1]
                 if block.shape[-1] < size:
                     _check_decoded(decoded, f.frames, f.samplerate)
