@@ -610,13 +610,36 @@ def _reusable(estimator):
 
 def _fit_predict_or_error(*args):
     """:func:`_fit_predict`, or a result that holds the error (and its traceback) instead of predictions: one
-    model's failure on one split is a row of the leaderboard, not the end of the run."""
+    model's failure on one split is a row of the leaderboard, not the end of the run. The warnings of the fit
+    (scikit-learn's about small classes, a solver's about convergence) come back with the result, once each
+    (``fit_warnings``), for :func:`_run_fits` to say once per run: in a worker process they would print raw
+    lines on stderr, one per fit."""
     try:
-        return dict(_fit_predict(*args), error=None)
+        with warnings.catch_warnings(record=True) as caught:  # the filters as they are: "error" still raises
+            result = dict(_fit_predict(*args), error=None)
     except Exception as err:  # anything a model may raise; KeyboardInterrupt still stops the run
         import traceback
 
         return _failed(args, f"{type(err).__name__}: {err}", traceback.format_exc())
+    result["fit_warnings"] = list(dict.fromkeys((w.category, str(w.message)) for w in caught))
+    return result
+
+
+def _say_fit_warnings(results):
+    """One warning per distinct message of the fits' warnings, naming the models and how many fits raised it."""
+    said = {}
+    for r in results:
+        for category, message in r.pop("fit_warnings", None) or ():
+            models, fits = said.setdefault((category, message), ({}, [0]))
+            models[r["name"] if r.get("features") is None else f"{r['features']} · {r['name']}"] = None
+            fits[0] += 1
+    for (category, message), (models, fits) in said.items():
+        text = f"{message} (in {fits[0]} fit(s) of {', '.join(models)})"
+        try:
+            warning = category(text)
+        except Exception:  # a warning class whose constructor wants more than a message
+            warning = UserWarning(text)
+        warnings.warn(warning, stacklevel=4)
 
 
 def _failed(args, error, trace=None):
@@ -659,10 +682,12 @@ def _run_fits(calls, fold_results, n_jobs, verbose):
             key, args = pending[i]
             if died is not None:
                 result = _failed(args, f"{type(died).__name__}: {died}")
-            elif result["error"] is None and key is not None:
+            fit_warnings = result.pop("fit_warnings", None)
+            if died is None and result["error"] is None and key is not None:
                 fold_results.save(key, result)
-            results.append(dict(result, reused=False))
+            results.append(dict(result, reused=False, fit_warnings=fit_warnings))
             bar.update(1)
+    _say_fit_warnings(results)
     return results
 
 

@@ -800,3 +800,35 @@ def test_the_bootstrap_spread_is_scikit_learns_metrics_on_every_resample(seed):
     for m in metrics:
         assert got[m] == pytest.approx(np.std(reference[m], ddof=1), rel=1e-9, abs=1e-12), m
     assert np.isnan(_bootstrap_std(y_true, y_pred, None, ["log_loss"], classes, 40, draws)["log_loss"])
+
+
+class _WarnsWhenFitted(ClassifierMixin, BaseEstimator):
+    """A classifier whose fit warns, as scikit-learn's StratifiedKFold does about a small class."""
+
+    def fit(self, X, y):
+        import warnings
+
+        warnings.warn("a small class, said by the model", UserWarning, stacklevel=2)
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict_proba(self, X):
+        return np.full((len(X), len(self.classes_)), 1 / len(self.classes_))
+
+    def predict(self, X):
+        return self.classes_[np.zeros(len(X), dtype=int)]
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_the_fits_warnings_are_said_once_not_once_per_fit(small, n_jobs, capfd):
+    """In joblib's workers a fit's warning would print a raw line on stderr per fit; it comes back with the
+    result and the run says it once, naming the model and the number of fits."""
+    import warnings
+
+    X, y, _ = small
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        benchmark({"noisy": _WarnsWhenFitted(), "lr": _lr()}, X, y, cv=3, n_jobs=n_jobs)
+    said = [str(w.message) for w in caught if "said by the model" in str(w.message)]
+    assert said == ["a small class, said by the model (in 3 fit(s) of noisy)"]
+    assert "said by the model" not in capfd.readouterr().err
