@@ -41,6 +41,18 @@ def test_every_trusted_type_exists_and_every_public_estimator_is_trusted():
             assert f"{cls.__module__}.{cls.__qualname__}" in TRUSTED_TYPES, cls
 
 
+@pytest.mark.parametrize("name", ["svc", "xgboost"])
+def test_the_presets_fitted_on_a_wide_table_round_trip(tmp_path, name):
+    """svc and xgboost on a table wider than WIDE_TABLE hold a fitted WideTablePCA (and scikit-learn's PCA): a
+    model file of theirs loads back, with the same probabilities to the bit."""
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60, 300)), np.repeat(["blues", "jazz", "rock"], 20)
+    model = make_baselines([name])[name].fit(X, y)
+    assert model.named_steps["reduce"].pca_ is not None
+    save_model(model, tmp_path / "wide.skops")
+    np.testing.assert_array_equal(load_model(tmp_path / "wide.skops").predict_proba(X), model.predict_proba(X))
+
+
 @pytest.mark.parametrize("name", ["logistic_regression", "svc", "knn", "random_forest", "xgboost", "naive_bayes",
                                   "sgd", "decision_tree", "linear_discriminant", "ensemble"])
 def test_every_model_genreclf_train_makes_round_trips(table, tmp_path, name):
