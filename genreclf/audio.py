@@ -394,9 +394,9 @@ def _read_file(path, offset, duration):
 
 
 def _open(path):
-    """``soundfile.SoundFile(path)``, opened with mpg123's complaints about a frame kept off stderr: libsndfile
-    decodes an MP3 through to count its frames, and mpg123 prints ``error: part2_3_length ... too large`` on a
-    frame it then decodes anyway (other lines still reach stderr)."""
+    """``soundfile.SoundFile(path)``, opened with mpg123's complaints about a frame kept off stderr: libsndfile may
+    scan an MP3 to count its frames, and mpg123 prints ``error: part2_3_length ... too large`` on a frame it then
+    decodes anyway (other lines still reach stderr)."""
     import soundfile as sf
 
     with quiet_stderr(DECODER_NOISE):
