@@ -12,6 +12,16 @@ from pathlib import Path
 for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
 
+# numba caches librosa's compiled kernels beside librosa (its cache=True). Two pytest-xdist workers compiling
+# different signatures of one kernel at the same moment can leave an index that points at the other's code, and
+# the next process to load it crashes: on CI a fresh venv's cache of librosa's _parabolic_interpolation made every
+# GTZANFeatures worker die with SIGSEGV. Each xdist worker compiles into a cache folder of its own (its joblib
+# workers inherit it, and run the same code), unless the user set one.
+if os.environ.get("PYTEST_XDIST_WORKER") and "NUMBA_CACHE_DIR" not in os.environ:
+    import tempfile
+
+    os.environ["NUMBA_CACHE_DIR"] = tempfile.mkdtemp(prefix=f"genreclf-numba-{os.environ['PYTEST_XDIST_WORKER']}-")
+
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
